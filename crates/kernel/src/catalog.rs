@@ -147,3 +147,15 @@ mod tests {
         assert!(Interval::parse("week").is_err());
     }
 }
+
+/// When a plan's wallet grant is credited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantTrigger {
+    /// When the subscription starts (trial or first payment).
+    Start,
+    /// At each renewal (a new paid period).
+    Renewal,
+    /// When the customer upgrades to this plan.
+    Upgrade,
+}

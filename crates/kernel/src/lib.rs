@@ -11,11 +11,11 @@ mod ids;
 mod money;
 mod window;
 
-pub use catalog::{Enforcement, FeatureKind, Interval};
+pub use catalog::{Enforcement, FeatureKind, GrantTrigger, Interval};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ParseError;
 pub use ids::{CustomerId, FeatureCode, IdempotencyKey, PlanCode, new_id};
-pub use money::{Currency, Money, format_decimal, round_to_minor};
+pub use money::{Amount, Currency, Money, format_decimal, round_to_minor};
 pub use rust_decimal::Decimal;
 pub use window::{Period, Window, WindowSpan, add_months};
 

@@ -259,3 +259,90 @@ mod tests {
         assert_eq!(f("5"), "5.000000");
     }
 }
+
+/// An exact decimal amount in major units of a currency: costs of usage events (a token call may
+/// cost a fraction of a cent) and wallet balances. Serialized as
+/// `{"currency": "USD", "amount": "0.000450"}` with at least six fractional digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Amount {
+    pub currency: Currency,
+    pub amount: Decimal,
+}
+
+impl Amount {
+    pub fn new(currency: Currency, amount: Decimal) -> Self {
+        Self { currency, amount }
+    }
+
+    pub fn zero(currency: Currency) -> Self {
+        Self::new(currency, Decimal::ZERO)
+    }
+
+    /// The amount rounded half-even to whole minor units, for charging.
+    ///
+    /// # Errors
+    /// [`ParseError`] when it does not fit in `i64` minor units.
+    pub fn to_money(&self) -> Result<Money, ParseError> {
+        Money::from_major_rounded(self.amount, self.currency)
+    }
+}
+
+impl From<Money> for Amount {
+    fn from(m: Money) -> Self {
+        Self::new(m.currency, m.to_major())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AmountWire {
+    currency: Currency,
+    amount: String,
+}
+
+impl Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        AmountWire {
+            currency: self.currency,
+            amount: format_decimal(self.amount, 6),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = AmountWire::deserialize(d)?;
+        let amount = wire
+            .amount
+            .parse::<Decimal>()
+            .map_err(|e| serde::de::Error::custom(format!("invalid amount: {e}")))?;
+        Ok(Self::new(wire.currency, amount))
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", format_decimal(self.amount, 2), self.currency)
+    }
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn serializes_with_six_digits_and_round_trips() {
+        let a = Amount::new(Currency::USD, Decimal::from_str("0.00045").unwrap());
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"{"currency":"USD","amount":"0.000450"}"#);
+        assert_eq!(serde_json::from_str::<Amount>(&json).unwrap(), a);
+        assert!(serde_json::from_str::<Amount>(r#"{"currency":"USD","amount":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn rounds_to_money_half_even() {
+        let a = Amount::new(Currency::USD, Decimal::from_str("0.125").unwrap());
+        assert_eq!(a.to_money().unwrap().minor, 12);
+    }
+}

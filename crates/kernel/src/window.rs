@@ -78,11 +78,9 @@ impl Window {
             }
             Window::Month => month_span(at),
             Window::BillingCycle => match cycle {
-                Some(p) if p.contains(at) => WindowSpan::new(
-                    format!("c{}", p.start.timestamp()),
-                    p.start,
-                    p.end,
-                ),
+                Some(p) if p.contains(at) => {
+                    WindowSpan::new(format!("c{}", p.start.timestamp()), p.start, p.end)
+                }
                 _ => month_span(at),
             },
             Window::Lifetime => WindowSpan {
@@ -215,7 +213,9 @@ mod tests {
         let outside = Window::BillingCycle.span_at(ts("2026-11-01T00:00:00Z"), Some(&p));
         assert_eq!(outside.key, "m202611");
         assert_eq!(
-            Window::BillingCycle.span_at(ts("2026-11-01T00:00:00Z"), None).key,
+            Window::BillingCycle
+                .span_at(ts("2026-11-01T00:00:00Z"), None)
+                .key,
             "m202611"
         );
     }
@@ -233,7 +233,10 @@ mod tests {
     #[test]
     fn parse_accepts_both_spellings() {
         assert_eq!(Window::parse("monthly").unwrap(), Window::Month);
-        assert_eq!(Window::parse("billing_cycle").unwrap(), Window::BillingCycle);
+        assert_eq!(
+            Window::parse("billing_cycle").unwrap(),
+            Window::BillingCycle
+        );
         assert!(Window::parse("yearly").is_err());
         let w: Window = serde_json::from_str("\"daily\"").unwrap();
         assert_eq!(serde_json::to_string(&w).unwrap(), "\"day\"");
