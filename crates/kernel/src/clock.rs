@@ -10,6 +10,13 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Timestamp;
 }
 
+/// A clock that demo mode and tests may move forward (like a Stripe test clock).
+/// Production wiring never hands one out.
+pub trait ClockControl: Clock {
+    /// Moves the clock to `to`; an instant in the past is ignored (time never goes back).
+    fn advance_to(&self, to: Timestamp);
+}
+
 /// Wall-clock time, optionally shifted by an offset that only moves forward
 /// (demo mode advances it; production never does).
 #[derive(Debug, Default)]
@@ -76,6 +83,24 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ClockControl for SystemClock {
+    fn advance_to(&self, to: Timestamp) {
+        let now = self.now();
+        if to > now {
+            self.advance(to - now);
+        }
+    }
+}
+
+impl ClockControl for ManualClock {
+    fn advance_to(&self, to: Timestamp) {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        if to > *now {
+            *now = to;
+        }
     }
 }
 

@@ -12,7 +12,7 @@ mod money;
 mod window;
 
 pub use catalog::{Enforcement, FeatureKind, GrantTrigger, Interval};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ClockControl, ManualClock, SystemClock};
 pub use error::ParseError;
 pub use ids::{CustomerId, FeatureCode, IdempotencyKey, PlanCode, new_id};
 pub use money::{Amount, Currency, Money, format_decimal, round_to_minor};
