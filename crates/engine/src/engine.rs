@@ -1,0 +1,100 @@
+//! The engine value: the ports it runs on, chosen by whoever wires it.
+
+use std::sync::Arc;
+
+use tollgate_billing::{
+    BillingAdapter, CustomerRepository, InvoiceRepository, SubscriptionRepository,
+};
+use tollgate_kernel::{Clock, ClockControl, Timestamp};
+use tollgate_plans::{FeatureRepository, OverrideRepository, PlanRepository};
+use tollgate_pricing::TokenPriceRepository;
+use tollgate_quotas::{CounterStore, LeaseStore};
+use tollgate_usage::UsageLog;
+use tollgate_wallet::WalletStore;
+
+use crate::audit::{AuditEntry, Caller};
+use crate::error::EngineError;
+use crate::ports::{AuditLog, BillingEventLog, UsageRecorder};
+
+/// Where quota counters are consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterMode {
+    /// Counters live in the same store as the usage log; the recorder consumes them inside the
+    /// usage unit of work (SQL, in-memory).
+    InCommit,
+    /// Counters live elsewhere (Redis): the engine consumes first, then commits the event, and
+    /// refunds the counter when the commit does not write.
+    External,
+}
+
+/// The adapters an engine runs on.
+#[derive(Clone)]
+pub struct EngineDeps {
+    pub clock: Arc<dyn Clock>,
+    /// Present in demo and test mode only: lets the engine step time through due jobs.
+    pub clock_control: Option<Arc<dyn ClockControl>>,
+    pub features: Arc<dyn FeatureRepository>,
+    pub plans: Arc<dyn PlanRepository>,
+    pub overrides: Arc<dyn OverrideRepository>,
+    pub customers: Arc<dyn CustomerRepository>,
+    pub subscriptions: Arc<dyn SubscriptionRepository>,
+    pub invoices: Arc<dyn InvoiceRepository>,
+    pub counters: Arc<dyn CounterStore>,
+    pub counter_mode: CounterMode,
+    pub leases: Arc<dyn LeaseStore>,
+    pub usage_log: Arc<dyn UsageLog>,
+    pub recorder: Arc<dyn UsageRecorder>,
+    pub wallet: Arc<dyn WalletStore>,
+    pub token_prices: Arc<dyn TokenPriceRepository>,
+    pub billing: Arc<dyn BillingAdapter>,
+    pub audit: Arc<dyn AuditLog>,
+    pub events: Arc<dyn BillingEventLog>,
+}
+
+impl std::fmt::Debug for EngineDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineDeps")
+            .field("counter_mode", &self.counter_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tollgate's use cases. Cheap to clone: every field is shared.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    pub(crate) d: EngineDeps,
+}
+
+impl Engine {
+    pub fn new(deps: EngineDeps) -> Self {
+        Self { d: deps }
+    }
+
+    pub fn deps(&self) -> &EngineDeps {
+        &self.d
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.d.clock.now()
+    }
+
+    /// Writes journal entries for a change that has already happened.
+    pub(crate) async fn journal(
+        &self,
+        caller: &Caller,
+        action: &str,
+        entity: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let entry = AuditEntry::new(caller, self.now(), action, entity, before, after);
+        self.d.audit.append(&[entry]).await?;
+        Ok(())
+    }
+}
+
+/// Serializes a domain value for the journal; values that cannot be serialized are journaled
+/// as `null` rather than failing the change they describe.
+pub(crate) fn snapshot<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}

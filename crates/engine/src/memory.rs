@@ -1,0 +1,337 @@
+//! In-memory adapters for the engine's own ports, and [`Engine::in_memory`], which wires every
+//! domain crate's in-memory adapter: the whole engine in one process, exact under concurrency.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use tollgate_billing::BillingAdapter;
+use tollgate_billing::memory::MemoryBillingStore;
+use tollgate_kernel::{Clock, ClockControl, Timestamp};
+use tollgate_plans::memory::MemoryCatalogStore;
+use tollgate_pricing::memory::MemoryTokenPrices;
+use tollgate_quotas::{
+    Consume, Consumption, CounterKey, CounterStore, MemoryCounterStore, MemoryLeaseStore,
+};
+use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog};
+use tollgate_wallet::{MemoryWalletStore, WalletError, WalletStore};
+
+use crate::audit::{AuditEntry, AuditQuery};
+use crate::engine::{CounterMode, Engine, EngineDeps};
+use crate::ports::{
+    AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
+    CounterStep, EventLogError, EventStatus, UsageCommit, UsageRecorder, WebhookQuery,
+};
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The audit journal in memory.
+#[derive(Debug, Default)]
+pub struct MemoryAuditLog {
+    entries: Mutex<Vec<AuditEntry>>,
+}
+
+#[async_trait]
+impl AuditLog for MemoryAuditLog {
+    async fn append(&self, entries: &[AuditEntry]) -> Result<(), AuditError> {
+        locked(&self.entries).extend_from_slice(entries);
+        Ok(())
+    }
+
+    async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, AuditError> {
+        let entries = locked(&self.entries);
+        Ok(entries
+            .iter()
+            .rev()
+            .filter(|e| query.matches(e))
+            .take(query.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+}
+
+/// The webhook log in memory; `claim` holds an in-flight set so one worker processes an event
+/// at a time.
+#[derive(Debug, Default)]
+pub struct MemoryBillingEventLog {
+    inner: Mutex<EventLogState>,
+}
+
+#[derive(Debug, Default)]
+struct EventLogState {
+    order: Vec<(String, String)>,
+    records: HashMap<(String, String), BillingEventRecord>,
+    in_flight: HashSet<(String, String)>,
+}
+
+#[async_trait]
+impl BillingEventLog for MemoryBillingEventLog {
+    async fn insert(&self, record: &BillingEventRecord) -> Result<bool, EventLogError> {
+        let mut s = locked(&self.inner);
+        let key = (record.provider.clone(), record.event_id.clone());
+        if s.records.contains_key(&key) {
+            return Ok(false);
+        }
+        s.order.push(key.clone());
+        s.records.insert(key, record.clone());
+        Ok(true)
+    }
+
+    async fn get(
+        &self,
+        provider: &str,
+        event_id: &str,
+    ) -> Result<Option<BillingEventRecord>, EventLogError> {
+        Ok(locked(&self.inner)
+            .records
+            .get(&(provider.to_owned(), event_id.to_owned()))
+            .cloned())
+    }
+
+    async fn claim(
+        &self,
+        provider: &str,
+        event_id: &str,
+        replay: bool,
+    ) -> Result<Option<BillingEventRecord>, EventLogError> {
+        let mut s = locked(&self.inner);
+        let key = (provider.to_owned(), event_id.to_owned());
+        if s.in_flight.contains(&key) {
+            return Ok(None);
+        }
+        let Some(rec) = s.records.get_mut(&key) else {
+            return Ok(None);
+        };
+        let claimable = match rec.status {
+            EventStatus::Received => true,
+            EventStatus::Failed => true,
+            EventStatus::Processed | EventStatus::Ignored => replay,
+        };
+        if !claimable {
+            return Ok(None);
+        }
+        rec.attempts += 1;
+        let out = rec.clone();
+        s.in_flight.insert(key);
+        Ok(Some(out))
+    }
+
+    async fn finish(
+        &self,
+        provider: &str,
+        event_id: &str,
+        status: EventStatus,
+        error: Option<String>,
+        at: Timestamp,
+    ) -> Result<(), EventLogError> {
+        let mut s = locked(&self.inner);
+        let key = (provider.to_owned(), event_id.to_owned());
+        s.in_flight.remove(&key);
+        if let Some(rec) = s.records.get_mut(&key) {
+            rec.status = status;
+            rec.error = error;
+            rec.processed_at = Some(at);
+        }
+        Ok(())
+    }
+
+    async fn list(&self, query: &WebhookQuery) -> Result<Vec<BillingEventRecord>, EventLogError> {
+        let s = locked(&self.inner);
+        Ok(s.order
+            .iter()
+            .rev()
+            .filter_map(|k| s.records.get(k))
+            .filter(|r| query.provider.as_ref().is_none_or(|p| &r.provider == p))
+            .filter(|r| query.status.is_none_or(|st| r.status == st))
+            .filter(|r| query.event_type.as_ref().is_none_or(|t| &r.event_type == t))
+            .take(query.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+}
+
+/// The usage unit of work over the in-memory log, counters, wallet and journal. One async lock
+/// makes the steps a single atomic unit; a failure undoes the counter step.
+pub struct MemoryUsageRecorder {
+    log: Arc<MemoryUsageLog>,
+    counters: Arc<MemoryCounterStore>,
+    wallet: Arc<MemoryWalletStore>,
+    audit: Arc<MemoryAuditLog>,
+    lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for MemoryUsageRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryUsageRecorder")
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryUsageRecorder {
+    pub fn new(
+        log: Arc<MemoryUsageLog>,
+        counters: Arc<MemoryCounterStore>,
+        wallet: Arc<MemoryWalletStore>,
+        audit: Arc<MemoryAuditLog>,
+    ) -> Self {
+        Self {
+            log,
+            counters,
+            wallet,
+            audit,
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// Gives back what a consumption moved (a gauge decrease is added back).
+pub(crate) async fn undo_consumption(
+    counters: &dyn CounterStore,
+    key: &CounterKey,
+    applied: i64,
+) -> Result<(), tollgate_quotas::CounterError> {
+    if applied > 0 {
+        counters.release(key, applied).await?;
+    } else if applied < 0 {
+        counters
+            .try_consume(&Consume {
+                key: key.clone(),
+                amount: -applied,
+                limit: None,
+                enforcement: tollgate_kernel::Enforcement::Soft,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl UsageRecorder for MemoryUsageRecorder {
+    async fn commit(&self, commit: UsageCommit) -> Result<CommitOutcome, CommitError> {
+        let _unit = self.lock.lock().await;
+        let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| CommitError::Unexpected(e);
+        if let Some(first) = self
+            .log
+            .find_by_key(&commit.event.customer, &commit.event.idempotency_key)
+            .await
+            .map_err(|e| unexpected(Box::new(e)))?
+        {
+            return Ok(CommitOutcome::Duplicate(first));
+        }
+        let (consumption, consumed_key): (Consumption, Option<CounterKey>) = match &commit.counter {
+            CounterStep::Consume(c) => {
+                let got = self.counters.try_consume(c).await?;
+                if !got.accepted {
+                    return Ok(CommitOutcome::Refused(got));
+                }
+                (got, Some(c.key.clone()))
+            }
+            CounterStep::Consumed(c) => (c.clone(), None),
+        };
+        let (event, debit, audit) = commit.complete(&consumption);
+        let rollback = |e: CommitError| async {
+            if let Some(key) = &consumed_key {
+                undo_consumption(self.counters.as_ref(), key, consumption.applied).await?;
+            }
+            Err::<CommitOutcome, CommitError>(e)
+        };
+        if let Some(d) = &debit {
+            match self.wallet.debit(d).await {
+                Ok(_) => {}
+                Err(WalletError::InsufficientCredits {
+                    currency,
+                    balance,
+                    needed,
+                }) => {
+                    return rollback(CommitError::InsufficientCredits {
+                        currency,
+                        balance,
+                        needed,
+                    })
+                    .await;
+                }
+                Err(e) => return rollback(unexpected(Box::new(e))).await,
+            }
+        }
+        match self.log.append(event).await {
+            Ok(AppendOutcome::Inserted(event)) => {
+                self.audit
+                    .append(&audit)
+                    .await
+                    .map_err(|e| unexpected(Box::new(e)))?;
+                Ok(CommitOutcome::Inserted { event, consumption })
+            }
+            Ok(AppendOutcome::Duplicate(first)) => {
+                rollback(CommitError::Invalid("duplicate".into()))
+                    .await
+                    .ok();
+                Ok(CommitOutcome::Duplicate(first))
+            }
+            Err(e) => rollback(unexpected(Box::new(e))).await,
+        }
+    }
+}
+
+/// The in-memory adapters behind an [`Engine::in_memory`], kept so tests can look inside.
+#[derive(Debug, Clone)]
+pub struct MemoryStores {
+    pub catalog: Arc<MemoryCatalogStore>,
+    pub billing: Arc<MemoryBillingStore>,
+    pub counters: Arc<MemoryCounterStore>,
+    pub leases: Arc<MemoryLeaseStore>,
+    pub usage: Arc<MemoryUsageLog>,
+    pub wallet: Arc<MemoryWalletStore>,
+    pub token_prices: Arc<MemoryTokenPrices>,
+    pub audit: Arc<MemoryAuditLog>,
+    pub events: Arc<MemoryBillingEventLog>,
+}
+
+impl Engine {
+    /// An engine on in-memory adapters, with `billing` as the provider.
+    pub fn in_memory(
+        clock: Arc<dyn Clock>,
+        clock_control: Option<Arc<dyn ClockControl>>,
+        billing: Arc<dyn BillingAdapter>,
+    ) -> (Engine, MemoryStores) {
+        let stores = MemoryStores {
+            catalog: Arc::new(MemoryCatalogStore::default()),
+            billing: Arc::new(MemoryBillingStore::default()),
+            counters: Arc::new(MemoryCounterStore::default()),
+            leases: Arc::new(MemoryLeaseStore::default()),
+            usage: Arc::new(MemoryUsageLog::default()),
+            wallet: Arc::new(MemoryWalletStore::default()),
+            token_prices: Arc::new(MemoryTokenPrices::default()),
+            audit: Arc::new(MemoryAuditLog::default()),
+            events: Arc::new(MemoryBillingEventLog::default()),
+        };
+        let recorder = MemoryUsageRecorder::new(
+            stores.usage.clone(),
+            stores.counters.clone(),
+            stores.wallet.clone(),
+            stores.audit.clone(),
+        );
+        let engine = Engine::new(EngineDeps {
+            clock,
+            clock_control,
+            features: stores.catalog.clone(),
+            plans: stores.catalog.clone(),
+            overrides: stores.catalog.clone(),
+            customers: stores.billing.clone(),
+            subscriptions: stores.billing.clone(),
+            invoices: stores.billing.clone(),
+            counters: stores.counters.clone(),
+            counter_mode: CounterMode::InCommit,
+            leases: stores.leases.clone(),
+            usage_log: stores.usage.clone(),
+            recorder: Arc::new(recorder),
+            wallet: stores.wallet.clone(),
+            token_prices: stores.token_prices.clone(),
+            billing,
+            audit: stores.audit.clone(),
+            events: stores.events.clone(),
+        });
+        (engine, stores)
+    }
+}

@@ -1,0 +1,632 @@
+//! Checking and recording usage: the hot path.
+//!
+//! Recording is one unit of work: dedupe on the idempotency key → lock check → quota decision →
+//! counter → event → wallet debit and cost → journal. With counters in the same store
+//! ([`CounterMode::InCommit`]) the recorder does all of it atomically; with counters elsewhere
+//! ([`CounterMode::External`]) the engine consumes first and refunds when nothing was written.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use tollgate_kernel::{
+    Amount, CustomerId, Enforcement, FeatureCode, FeatureKind, IdempotencyKey, Timestamp, Window,
+};
+use tollgate_plans::{EffectiveEntitlement, PayWith};
+use tollgate_pricing::{TokenPriceTable, TokenUsage, overage_cost};
+use tollgate_quotas::{
+    Consume, Consumption, CounterKey, Decision, DenyReason, LeaseKey, QuotaRule, QuotaState,
+    decide, percent, state_for,
+};
+use tollgate_usage::UsageEvent;
+
+use crate::audit::{AuditEntry, Caller};
+use crate::context::CustomerContext;
+use crate::engine::{CounterMode, Engine};
+use crate::error::EngineError;
+use crate::ports::{CommitOutcome, CounterStep, Finalized, UsageCommit};
+
+/// How far in the past an event may be dated: a late event still lands in the window it
+/// belongs to, but a closed month cannot be rewritten indefinitely.
+const MAX_BACKDATE_DAYS: i64 = 31;
+/// Clock skew tolerated for events dated in the future.
+const MAX_FUTURE_SECONDS: i64 = 300;
+/// Serialized size limit of `properties`.
+const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
+
+/// `POST /v1/usage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordUsage {
+    pub customer: CustomerId,
+    pub feature: FeatureCode,
+    pub quantity: i64,
+    pub idempotency_key: IdempotencyKey,
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+    #[serde(default)]
+    pub properties: Option<serde_json::Value>,
+}
+
+/// The answer to an accepted usage event; a duplicate gets the first answer with
+/// `duplicate: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageAnswer {
+    pub id: String,
+    pub accepted: bool,
+    pub duplicate: bool,
+    pub feature: FeatureCode,
+    pub used: i64,
+    pub limit: Option<i64>,
+    pub remaining: Option<i64>,
+    pub resets_at: Option<Timestamp>,
+    pub state: QuotaState,
+    /// Units above a soft limit in this window, after this event.
+    pub overage: i64,
+    pub cost: Option<Amount>,
+    /// `warn_at` thresholds this event crossed.
+    #[serde(default)]
+    pub warnings: Vec<u8>,
+}
+
+/// `POST /v1/check`: what recording this quantity would do, consuming nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub allowed: bool,
+    pub feature: FeatureCode,
+    pub kind: FeatureKind,
+    pub limit: Option<i64>,
+    pub used: i64,
+    pub remaining: Option<i64>,
+    pub state: QuotaState,
+    pub resets_at: Option<Timestamp>,
+    /// Why not: `quota_exceeded`, `feature_disabled`, `over_request_cap`,
+    /// `concurrency_limit`, `account_locked`.
+    pub reason: Option<String>,
+}
+
+/// One line of `GET /v1/customers/{id}/entitlements`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntitlementStatus {
+    pub feature: FeatureCode,
+    pub name: String,
+    pub kind: FeatureKind,
+    pub unit: Option<String>,
+    pub enabled: bool,
+    pub value: Option<serde_json::Value>,
+    pub limit: Option<i64>,
+    pub used: i64,
+    pub remaining: Option<i64>,
+    pub percent: Option<u32>,
+    pub window: Option<Window>,
+    pub resets_at: Option<Timestamp>,
+    pub enforcement: Enforcement,
+    pub state: QuotaState,
+    pub overage: i64,
+}
+
+/// Where a counted feature's usage goes at an instant.
+struct Meter {
+    rule: QuotaRule,
+    key: CounterKey,
+    resets_at: Option<Timestamp>,
+}
+
+fn rule_of(e: &EffectiveEntitlement) -> QuotaRule {
+    QuotaRule {
+        feature: e.feature.clone(),
+        kind: e.kind,
+        limit: e.limit,
+        enforcement: e.enforcement,
+        window: e.window,
+        warn_at: e.warn_at.clone(),
+        enabled: e.enabled,
+    }
+}
+
+fn meter(ctx: &CustomerContext, e: &EffectiveEntitlement, at: Timestamp) -> Meter {
+    let window = match e.kind {
+        FeatureKind::Metered => e.window.unwrap_or(Window::Month),
+        _ => Window::Lifetime,
+    };
+    let cycle = ctx.subscription.as_ref().map(|s| &s.current_period);
+    let span = window.span_at(at, cycle);
+    Meter {
+        rule: rule_of(e),
+        key: CounterKey::new(ctx.customer.id.clone(), e.feature.clone(), &span),
+        resets_at: span.resets_at,
+    }
+}
+
+fn reason_code(r: DenyReason) -> &'static str {
+    match r {
+        DenyReason::QuotaExceeded => "quota_exceeded",
+        DenyReason::FeatureDisabled => "feature_disabled",
+        DenyReason::OverRequestCap => "over_request_cap",
+        DenyReason::ConcurrencyLimit => "concurrency_limit",
+        DenyReason::NotCheckable => "not_checkable",
+    }
+}
+
+fn validate_quantity(kind: FeatureKind, feature: &FeatureCode, q: i64) -> Result<(), EngineError> {
+    let ok = match kind {
+        FeatureKind::Metered => q > 0,
+        FeatureKind::Gauge => q != 0,
+        FeatureKind::PerRequest => q >= 0,
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(EngineError::invalid(match kind {
+            FeatureKind::Metered => {
+                format!("quantity for metered feature {feature} must be positive")
+            }
+            FeatureKind::Gauge => format!("quantity for gauge {feature} must not be zero"),
+            _ => format!("quantity for {feature} must not be negative"),
+        }))
+    }
+}
+
+fn normalize_properties(p: Option<serde_json::Value>) -> Result<serde_json::Value, EngineError> {
+    let value = match p {
+        None | Some(serde_json::Value::Null) => serde_json::Value::Object(Default::default()),
+        Some(v @ serde_json::Value::Object(_)) => v,
+        Some(_) => return Err(EngineError::invalid("properties must be a JSON object")),
+    };
+    let size = serde_json::to_vec(&value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_PROPERTIES_BYTES {
+        return Err(EngineError::invalid(format!(
+            "properties must be at most {MAX_PROPERTIES_BYTES} bytes"
+        )));
+    }
+    Ok(value)
+}
+
+fn validate_occurred_at(at: Option<Timestamp>, now: Timestamp) -> Result<Timestamp, EngineError> {
+    let at = at.unwrap_or(now);
+    if at > now + Duration::seconds(MAX_FUTURE_SECONDS) {
+        return Err(EngineError::invalid("occurred_at is in the future"));
+    }
+    if at < now - Duration::days(MAX_BACKDATE_DAYS) {
+        return Err(EngineError::invalid(format!(
+            "occurred_at is more than {MAX_BACKDATE_DAYS} days in the past"
+        )));
+    }
+    Ok(at)
+}
+
+fn duplicate_answer(first: &UsageEvent) -> Result<UsageAnswer, EngineError> {
+    let mut answer: UsageAnswer = serde_json::from_value(first.answer.clone())
+        .map_err(|e| EngineError::unexpected(format!("stored usage answer unreadable: {e}")))?;
+    answer.duplicate = true;
+    Ok(answer)
+}
+
+fn quota_error(d: &Decision) -> EngineError {
+    EngineError::QuotaExceeded {
+        feature: d.feature.clone(),
+        limit: d.limit,
+        used: d.used,
+        resets_at: d.resets_at,
+        reason: d.reason.unwrap_or(DenyReason::QuotaExceeded),
+    }
+}
+
+impl Engine {
+    /// Records one usage event.
+    ///
+    /// # Errors
+    /// - [`EngineError::Invalid`]: bad quantity, properties, date; a feature that is not
+    ///   recordable (boolean, config, concurrency); an unpriced model on a wallet-paid feature.
+    /// - [`EngineError::NotFound`]: unknown customer or feature.
+    /// - [`EngineError::AccountLocked`]: the account is read-only.
+    /// - [`EngineError::QuotaExceeded`]: a hard limit or a per-request cap would be passed.
+    /// - [`EngineError::InsufficientCredits`]: the wallet cannot pay the event's cost.
+    pub async fn record_usage(
+        &self,
+        req: RecordUsage,
+        caller: &Caller,
+    ) -> Result<(UsageAnswer, bool), EngineError> {
+        let now = self.now();
+        let properties = normalize_properties(req.properties.clone())?;
+        let occurred_at = validate_occurred_at(req.occurred_at, now)?;
+        if let Some(first) = self
+            .d
+            .usage_log
+            .find_by_key(&req.customer, &req.idempotency_key)
+            .await?
+        {
+            return Ok((duplicate_answer(&first)?, false));
+        }
+        let ctx = self.context(&req.customer).await?;
+        let ent = ctx
+            .entitlements
+            .get(&req.feature)
+            .ok_or_else(|| EngineError::not_found("feature", &req.feature))?
+            .clone();
+        if matches!(
+            ent.kind,
+            FeatureKind::Boolean | FeatureKind::Config | FeatureKind::Concurrency
+        ) {
+            return Err(EngineError::invalid(format!(
+                "feature {} is {}: it is not recorded as usage (use /v1/check{})",
+                ent.feature,
+                ent.kind,
+                if ent.kind == FeatureKind::Concurrency {
+                    " or /v1/leases"
+                } else {
+                    ""
+                }
+            )));
+        }
+        validate_quantity(ent.kind, &ent.feature, req.quantity)?;
+        if ctx.is_locked() {
+            return Err(EngineError::AccountLocked);
+        }
+        let token_cost = self.token_cost(&properties, &ent).await?;
+
+        let event = UsageEvent {
+            id: tollgate_kernel::new_id("evt"),
+            customer: req.customer.clone(),
+            feature: req.feature.clone(),
+            quantity: req.quantity,
+            delta: 0,
+            window_key: String::new(),
+            occurred_at,
+            recorded_at: now,
+            idempotency_key: req.idempotency_key.clone(),
+            properties,
+            billable: false,
+            cost: None,
+            answer: serde_json::Value::Null,
+        };
+
+        let (counter, finalize_rule, resets_at, window_key, external) = match ent.kind {
+            FeatureKind::PerRequest => {
+                let d = decide(&rule_of(&ent), 0, req.quantity, None)?;
+                if !d.allowed {
+                    return Err(quota_error(&d));
+                }
+                let c = Consumption {
+                    accepted: true,
+                    used: req.quantity,
+                    applied: 0,
+                };
+                (
+                    CounterStep::Consumed(c),
+                    rule_of(&ent),
+                    None,
+                    String::new(),
+                    None,
+                )
+            }
+            _ => {
+                let m = meter(&ctx, &ent, occurred_at);
+                let consume = Consume::for_rule(m.key.clone(), &m.rule, req.quantity);
+                let window_key = m.key.window_key.clone();
+                match self.d.counter_mode {
+                    CounterMode::InCommit => (
+                        CounterStep::Consume(consume),
+                        m.rule,
+                        m.resets_at,
+                        window_key,
+                        None,
+                    ),
+                    CounterMode::External => {
+                        let c = self.d.counters.try_consume(&consume).await?;
+                        if !c.accepted {
+                            let d = decide(&m.rule, c.used, req.quantity, m.resets_at)?;
+                            return Err(quota_error(&d));
+                        }
+                        (
+                            CounterStep::Consumed(c.clone()),
+                            m.rule,
+                            m.resets_at,
+                            window_key,
+                            Some((m.key, c)),
+                        )
+                    }
+                }
+            }
+        };
+        let mut event = event;
+        event.window_key = window_key;
+
+        let finalize = finalizer(
+            finalize_rule,
+            req.quantity,
+            resets_at,
+            token_cost,
+            ent.overage.clone(),
+            event.id.clone(),
+            caller.clone(),
+            now,
+        );
+        let commit = UsageCommit {
+            event,
+            counter,
+            pay_from_wallet: ent.pay_with == Some(PayWith::Wallet),
+            finalize,
+        };
+        let outcome = self.d.recorder.commit(commit).await;
+        // With external counters, anything but a fresh insert gives the units back.
+        if let Some((key, c)) = &external {
+            let inserted = matches!(outcome, Ok(CommitOutcome::Inserted { .. }));
+            if !inserted {
+                if let Err(e) =
+                    crate::memory::undo_consumption(self.d.counters.as_ref(), key, c.applied).await
+                {
+                    tracing::error!(error = %e, counter = %key.storage_key(), "counter refund failed; reconciliation will repair it");
+                }
+            }
+        }
+        match outcome? {
+            CommitOutcome::Inserted { event, .. } => {
+                let answer: UsageAnswer = serde_json::from_value(event.answer).map_err(|e| {
+                    EngineError::unexpected(format!("usage answer unreadable: {e}"))
+                })?;
+                Ok((answer, true))
+            }
+            CommitOutcome::Duplicate(first) => Ok((duplicate_answer(&first)?, false)),
+            CommitOutcome::Refused(c) => {
+                let rule = rule_of(&ent);
+                let d = decide(&rule, c.used, req.quantity, resets_at)?;
+                Err(quota_error(&d))
+            }
+        }
+    }
+
+    /// Records several events in order; each gets its own result, as if sent alone.
+    pub async fn record_usage_batch(
+        &self,
+        events: Vec<RecordUsage>,
+        caller: &Caller,
+    ) -> Vec<Result<(UsageAnswer, bool), EngineError>> {
+        let mut results = Vec::with_capacity(events.len());
+        for e in events {
+            results.push(self.record_usage(e, caller).await);
+        }
+        results
+    }
+
+    /// What recording `quantity` of `feature` would do now. Consumes nothing.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown customer or feature; [`EngineError::Invalid`]
+    /// for a quantity the feature's kind does not accept.
+    pub async fn check(
+        &self,
+        customer: &CustomerId,
+        feature: &FeatureCode,
+        quantity: i64,
+    ) -> Result<CheckAnswer, EngineError> {
+        let now = self.now();
+        let ctx = self.context(customer).await?;
+        let ent = ctx
+            .entitlements
+            .get(feature)
+            .ok_or_else(|| EngineError::not_found("feature", feature))?;
+        validate_quantity(ent.kind, feature, quantity)?;
+        let rule = rule_of(ent);
+        // `used` is what is used now; the decision says whether `quantity` more would pass.
+        let (decision, used) = match ent.kind {
+            FeatureKind::Boolean | FeatureKind::Config => {
+                let allowed = if ent.kind == FeatureKind::Boolean {
+                    ent.enabled
+                } else {
+                    ent.value.is_some()
+                };
+                return Ok(CheckAnswer {
+                    allowed,
+                    feature: feature.clone(),
+                    kind: ent.kind,
+                    limit: None,
+                    used: 0,
+                    remaining: None,
+                    state: QuotaState::Ok,
+                    resets_at: None,
+                    reason: (!allowed).then(|| "feature_disabled".to_owned()),
+                });
+            }
+            FeatureKind::PerRequest => (decide(&rule, 0, quantity, None)?, 0),
+            FeatureKind::Concurrency => {
+                let key = LeaseKey {
+                    customer: customer.clone(),
+                    feature: feature.clone(),
+                };
+                let held = self.d.leases.held(&key, now).await?;
+                (decide(&rule, held, quantity.max(1), None)?, held)
+            }
+            _ => {
+                let m = meter(&ctx, ent, now);
+                let used = self.d.counters.get(&m.key).await?;
+                (decide(&m.rule, used, quantity, m.resets_at)?, used)
+            }
+        };
+        let locked = ctx.is_locked();
+        Ok(CheckAnswer {
+            allowed: decision.allowed && !locked,
+            feature: feature.clone(),
+            kind: ent.kind,
+            limit: decision.limit,
+            used,
+            remaining: decision.limit.map(|l| (l - used).max(0)),
+            state: state_for(used, decision.limit, &ent.warn_at),
+            resets_at: decision.resets_at,
+            reason: if locked {
+                Some("account_locked".to_owned())
+            } else {
+                decision.reason.map(|r| reason_code(r).to_owned())
+            },
+        })
+    }
+
+    /// Every feature of the catalog with the customer's limit, use and state.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown customer.
+    pub async fn entitlements(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Vec<EntitlementStatus>, EngineError> {
+        let now = self.now();
+        let ctx = self.context(customer).await?;
+        let counted: Vec<(usize, Meter)> = ctx
+            .entitlements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind.is_counted())
+            .map(|(i, e)| (i, meter(&ctx, e, now)))
+            .collect();
+        let keys: Vec<CounterKey> = counted.iter().map(|(_, m)| m.key.clone()).collect();
+        let values = self.d.counters.get_many(&keys).await?;
+        let mut out = Vec::new();
+        for (i, e) in ctx.entitlements.iter().enumerate() {
+            let (used, resets_at) = if let Some(pos) = counted.iter().position(|(j, _)| *j == i) {
+                (
+                    values.get(pos).copied().unwrap_or(0),
+                    counted[pos].1.resets_at,
+                )
+            } else if e.kind == FeatureKind::Concurrency {
+                let key = LeaseKey {
+                    customer: customer.clone(),
+                    feature: e.feature.clone(),
+                };
+                (self.d.leases.held(&key, now).await?, None)
+            } else {
+                (0, None)
+            };
+            let measured = e.kind.is_counted() || e.kind == FeatureKind::Concurrency;
+            let limit = if measured || e.kind == FeatureKind::PerRequest {
+                e.limit
+            } else {
+                None
+            };
+            out.push(EntitlementStatus {
+                feature: e.feature.clone(),
+                name: e.name.clone(),
+                kind: e.kind,
+                unit: e.unit.clone(),
+                enabled: e.enabled,
+                value: e.value.clone(),
+                limit,
+                used,
+                remaining: limit.map(|l| (l - used).max(0)),
+                percent: if measured { percent(used, limit) } else { None },
+                window: if e.kind == FeatureKind::Metered {
+                    Some(e.window.unwrap_or(Window::Month))
+                } else {
+                    None
+                },
+                resets_at,
+                enforcement: e.enforcement,
+                state: if measured {
+                    state_for(used, limit, &e.warn_at)
+                } else {
+                    QuotaState::Ok
+                },
+                overage: match (e.enforcement, limit) {
+                    (Enforcement::Soft, Some(l)) => (used - l).max(0),
+                    _ => 0,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    async fn token_cost(
+        &self,
+        properties: &serde_json::Value,
+        ent: &EffectiveEntitlement,
+    ) -> Result<Option<Amount>, EngineError> {
+        let Some(tokens) = TokenUsage::from_properties(properties)? else {
+            return Ok(None);
+        };
+        let table = TokenPriceTable::new(self.d.token_prices.list().await?)?;
+        match table.cost(&tokens) {
+            Some(cost) => Ok(Some(cost)),
+            None if ent.pay_with.is_some() => Err(EngineError::invalid(format!(
+                "no token price for provider {:?} and model {:?}; feature {} is paid from credits",
+                tokens.provider, tokens.model, ent.feature
+            ))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The pure part of recording that needs the counter's value: the answer, the cost (token cost,
+/// else the overage of this event's units above a soft limit) and threshold warnings.
+#[allow(clippy::too_many_arguments)]
+fn finalizer(
+    rule: QuotaRule,
+    quantity: i64,
+    resets_at: Option<Timestamp>,
+    token_cost: Option<Amount>,
+    overage: Option<tollgate_plans::Overage>,
+    event_id: String,
+    caller: Caller,
+    now: Timestamp,
+) -> crate::ports::FinalizeFn {
+    Box::new(move |c: &Consumption| {
+        let before = c.used - c.applied;
+        let decision = if rule.kind == FeatureKind::PerRequest {
+            decide(&rule, 0, quantity, resets_at).ok()
+        } else {
+            decide(&rule, before, quantity, resets_at).ok()
+        };
+        let used = if rule.kind == FeatureKind::PerRequest {
+            quantity
+        } else {
+            c.used
+        };
+        let overage_delta = decision.as_ref().map_or(0, |d| d.overage_delta);
+        let cost = token_cost.or_else(|| match (&overage, overage_delta) {
+            (Some(o), n) if n > 0 => Some(overage_cost(n, o.unit_amount, o.currency)),
+            _ => None,
+        });
+        let warnings = decision
+            .as_ref()
+            .map(|d| d.warnings.clone())
+            .unwrap_or_default();
+        let audit = warnings
+            .iter()
+            .map(|t| {
+                AuditEntry::new(
+                    &caller,
+                    now,
+                    "quota.warning",
+                    format!("counter:{}:{}", rule.feature, event_id),
+                    None,
+                    Some(serde_json::json!({
+                        "feature": rule.feature,
+                        "threshold": t,
+                        "used": used,
+                        "limit": rule.limit,
+                        "event_id": event_id,
+                    })),
+                )
+            })
+            .collect();
+        let answer = UsageAnswer {
+            id: event_id.clone(),
+            accepted: true,
+            duplicate: false,
+            feature: rule.feature.clone(),
+            used,
+            limit: rule.limit,
+            remaining: rule.limit.map(|l| (l - used).max(0)),
+            resets_at,
+            state: state_for(used, rule.limit, &rule.warn_at),
+            overage: decision.as_ref().map_or(0, |d| d.overage),
+            cost,
+            warnings,
+        };
+        Finalized {
+            answer: serde_json::to_value(&answer).unwrap_or(serde_json::Value::Null),
+            cost,
+            billable: cost.is_some() || overage_delta > 0,
+            audit,
+        }
+    })
+}
