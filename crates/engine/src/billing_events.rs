@@ -269,14 +269,21 @@ impl Engine {
             BillingEventKind::SubscriptionUpdated {
                 customer,
                 provider_updated_at,
+                plan,
                 ..
             } => {
                 let Some(current) = self.d.subscriptions.get(customer).await? else {
                     return Ok(Effect::Ignored("no subscription for this customer".into()));
                 };
+                // Everything that can fail is checked before anything changes.
+                if let Some(code) = plan {
+                    self.plan(code).await?;
+                }
+                // Strictly older snapshots lose; an equal one (a replay) re-applies and
+                // converges to the same state.
                 if current
                     .provider_updated_at
-                    .is_some_and(|seen| seen >= *provider_updated_at)
+                    .is_some_and(|seen| seen > *provider_updated_at)
                 {
                     return Ok(Effect::Ignored(
                         "older than the state already applied".into(),

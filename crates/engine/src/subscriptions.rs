@@ -433,10 +433,12 @@ impl Engine {
             self.apply_provider_events(events, caller).await?;
         }
         let (new_plan, new_interval) = (req.plan.clone(), req.interval);
-        match kind {
+        // The provider's events may already have applied the change; the local step makes
+        // sure our state says what was asked, and the intent is journaled either way.
+        let (action, updated) = match kind {
             ChangeKind::Upgrade => {
                 let updated = self
-                    .update_subscription(id, "subscription.upgraded", caller, |s| {
+                    .update_subscription(id, "subscription.changed", caller, |s| {
                         Ok((s.plan != new_plan || s.interval != new_interval).then(|| {
                             Transition::ChangePlanNow {
                                 plan: new_plan.clone(),
@@ -445,24 +447,37 @@ impl Engine {
                         }))
                     })
                     .await?;
-                self.grant_plan_credits(id, &to, GrantTrigger::Upgrade, "upgrade", caller)
+                // Same occasion as the provider's event for this change: credited once.
+                let occasion = updated.current_period.start.timestamp().to_string();
+                self.grant_plan_credits(id, &to, GrantTrigger::Upgrade, &occasion, caller)
                     .await?;
-                Ok(updated)
+                ("subscription.upgraded", updated)
             }
             ChangeKind::Downgrade => {
                 let at = sub.current_period.end;
-                self.update_subscription(id, "subscription.downgrade_scheduled", caller, |s| {
-                    let wanted = ScheduledChange {
-                        plan: new_plan.clone(),
-                        interval: new_interval,
-                        at,
-                    };
-                    Ok((s.scheduled_change.as_ref() != Some(&wanted))
-                        .then(|| Transition::ScheduleChange(wanted)))
-                })
-                .await
+                let updated = self
+                    .update_subscription(id, "subscription.changed", caller, |s| {
+                        let wanted = ScheduledChange {
+                            plan: new_plan.clone(),
+                            interval: new_interval,
+                            at,
+                        };
+                        Ok((s.scheduled_change.as_ref() != Some(&wanted))
+                            .then(|| Transition::ScheduleChange(wanted)))
+                    })
+                    .await?;
+                ("subscription.downgrade_scheduled", updated)
             }
-        }
+        };
+        self.journal(
+            caller,
+            action,
+            format!("subscription:{id}"),
+            snapshot(&sub),
+            snapshot(&updated),
+        )
+        .await?;
+        Ok(updated)
     }
 
     /// Cancels now, or at the end of the period (reversible until then).
