@@ -369,7 +369,7 @@ impl BillingAdapter for FakeBilling {
                 } else {
                     let lines = vec![
                         line(
-                            format!("Unused time on the previous plan"),
+                            "Unused time on the previous plan".to_owned(),
                             p.unused_credit,
                             true,
                             Some(sub.period),

@@ -384,10 +384,10 @@ impl Engine {
         let Some(sub) = self.d.subscriptions.get(customer).await? else {
             return Ok(Effect::Ignored("no subscription for this customer".into()));
         };
-        if let Some(p) = invoice.period {
-            if p.end <= sub.current_period.start {
-                return Ok(Effect::Ignored("invoice for an earlier period".into()));
-            }
+        if let Some(p) = invoice.period
+            && p.end <= sub.current_period.start
+        {
+            return Ok(Effect::Ignored("invoice for an earlier period".into()));
         }
         if paid {
             let period = invoice.period;

@@ -121,10 +121,10 @@ impl Engine {
         caller: &Caller,
     ) -> Result<(), EngineError> {
         let customer = self.live_customer(id).await?;
-        if let Some(sub) = self.d.subscriptions.get(id).await? {
-            if sub.status != SubscriptionStatus::Canceled {
-                self.cancel_subscription(id, false, caller).await?;
-            }
+        if let Some(sub) = self.d.subscriptions.get(id).await?
+            && sub.status != SubscriptionStatus::Canceled
+        {
+            self.cancel_subscription(id, false, caller).await?;
         }
         let mut deleted = customer.clone();
         deleted.status = CustomerStatus::Deleted;

@@ -34,6 +34,6 @@ pub use ports::{
     CounterStep, EventLogError, EventStatus, FinalizeFn, Finalized, UsageCommit, UsageRecorder,
     WebhookQuery,
 };
-pub use subscriptions::{ChangeKind, ChangePreview};
+pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use usage::{CheckAnswer, EntitlementStatus, RecordUsage, UsageAnswer};
 pub use wallet::WalletView;

@@ -228,7 +228,7 @@ impl UsageRecorder for MemoryUsageRecorder {
                 }
                 (got, Some(c.key.clone()))
             }
-            CounterStep::Consumed(c) => (c.clone(), None),
+            CounterStep::Consumed(c) => (*c, None),
         };
         let (event, debit, audit) = commit.complete(&consumption);
         let rollback = |e: CommitError| async {

@@ -39,6 +39,16 @@ pub struct ChangePreview {
     pub new_price: Money,
 }
 
+/// `POST /v1/customers/{id}/checkout`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartCheckout {
+    pub plan: PlanCode,
+    pub interval: Interval,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
 const MAX_URL: usize = 2048;
 const SAVE_ATTEMPTS: usize = 8;
 
@@ -232,17 +242,15 @@ impl Engine {
     pub async fn checkout(
         &self,
         id: &CustomerId,
-        plan: &PlanCode,
-        interval: Interval,
-        success_url: &str,
-        cancel_url: &str,
+        req: &StartCheckout,
         idempotency_key: &str,
         caller: &Caller,
     ) -> Result<CheckoutSession, EngineError> {
+        let (interval, success_url, cancel_url) = (req.interval, &req.success_url, &req.cancel_url);
         validate_url("success_url", success_url)?;
         validate_url("cancel_url", cancel_url)?;
         let mut customer = self.live_customer(id).await?;
-        let plan = self.sellable_plan(plan).await?;
+        let plan = self.sellable_plan(&req.plan).await?;
         let price = price_of(&plan, &customer, interval)?;
         let existing = self.d.subscriptions.get(id).await?;
         if let Some(s) = &existing {
@@ -273,8 +281,8 @@ impl Engine {
                 price,
                 provider_price_id: provider_price_id(&plan, &customer, interval),
                 trial_days,
-                success_url: success_url.to_owned(),
-                cancel_url: cancel_url.to_owned(),
+                success_url: success_url.clone(),
+                cancel_url: cancel_url.clone(),
                 idempotency_key: format!("checkout:{id}:{idempotency_key}"),
             })
             .await?;
@@ -463,7 +471,7 @@ impl Engine {
                             at,
                         };
                         Ok((s.scheduled_change.as_ref() != Some(&wanted))
-                            .then(|| Transition::ScheduleChange(wanted)))
+                            .then_some(Transition::ScheduleChange(wanted)))
                     })
                     .await?;
                 ("subscription.downgrade_scheduled", updated)

@@ -320,7 +320,7 @@ impl Engine {
                             return Err(quota_error(&d));
                         }
                         (
-                            CounterStep::Consumed(c.clone()),
+                            CounterStep::Consumed(c),
                             m.rule,
                             m.resets_at,
                             window_key,
@@ -338,7 +338,7 @@ impl Engine {
             req.quantity,
             resets_at,
             token_cost,
-            ent.overage.clone(),
+            ent.overage,
             event.id.clone(),
             caller.clone(),
             now,
@@ -353,12 +353,11 @@ impl Engine {
         // With external counters, anything but a fresh insert gives the units back.
         if let Some((key, c)) = &external {
             let inserted = matches!(outcome, Ok(CommitOutcome::Inserted { .. }));
-            if !inserted {
-                if let Err(e) =
+            if !inserted
+                && let Err(e) =
                     crate::memory::undo_consumption(self.d.counters.as_ref(), key, c.applied).await
-                {
-                    tracing::error!(error = %e, counter = %key.storage_key(), "counter refund failed; reconciliation will repair it");
-                }
+            {
+                tracing::error!(error = %e, counter = %key.storage_key(), "counter refund failed; reconciliation will repair it");
             }
         }
         match outcome? {

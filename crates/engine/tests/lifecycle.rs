@@ -1,11 +1,15 @@
 //! The subscription lifecycle driven by the clock, and billing events that arrive twice, late
 //! or out of order.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;
 use tollgate_billing::{BillingEvent, BillingEventKind, SubscriptionStatus};
-use tollgate_engine::{ApplyOutcome, ChangeKind, EngineError, EventStatus, WebhookQuery};
+use tollgate_engine::{
+    ApplyOutcome, ChangeKind, EngineError, EventStatus, StartCheckout, WebhookQuery,
+};
 use tollgate_kernel::{Decimal, Interval};
 
 #[tokio::test]
@@ -37,10 +41,12 @@ async fn trial_checkout_upgrade_downgrade_renewal_failure_grace_lock_and_recover
         .engine
         .checkout(
             &acme,
-            &pc("pro"),
-            Interval::Month,
-            "https://a.test/ok",
-            "https://a.test/no",
+            &StartCheckout {
+                plan: pc("pro"),
+                interval: Interval::Month,
+                success_url: "https://a.test/ok".into(),
+                cancel_url: "https://a.test/no".into(),
+            },
             "c1",
             &h.caller,
         )
@@ -65,7 +71,7 @@ async fn trial_checkout_upgrade_downgrade_renewal_failure_grace_lock_and_recover
         .await
         .unwrap();
     assert_eq!(preview.kind, ChangeKind::Upgrade);
-    let p = preview.proration.clone().unwrap();
+    let p = preview.proration.unwrap();
     assert_eq!(p.unused_credit.minor, -2000); // 20 of 30 days of 30.00
     assert_eq!(p.remaining_charge.minor, 6000); // 20 of 30 days of 90.00
     assert_eq!(preview.amount_due_now.minor, 4000);
@@ -292,10 +298,12 @@ async fn renewals_grant_credits_once_per_period() {
         .engine
         .checkout(
             &acme,
-            &pc("pro"),
-            Interval::Month,
-            "https://a.test/ok",
-            "https://a.test/no",
+            &StartCheckout {
+                plan: pc("pro"),
+                interval: Interval::Month,
+                success_url: "https://a.test/ok".into(),
+                cancel_url: "https://a.test/no".into(),
+            },
             "c",
             &h.caller,
         )
@@ -357,7 +365,7 @@ fn updated(
 
 #[tokio::test]
 async fn duplicated_and_shuffled_events_converge_to_the_in_order_state() {
-    let events = vec![
+    let events = [
         updated(
             "acme",
             "e1",

@@ -1,6 +1,8 @@
 //! Recording and checking usage: exactness under racing tasks, idempotency, kinds, wallet
 //! payment, reconciliation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashSet;

@@ -1,6 +1,6 @@
 //! A harness: the engine on in-memory adapters, the fake provider, a manual clock, and a small
 //! catalog whose limits the tests name.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
@@ -195,10 +195,12 @@ impl Harness {
             .engine
             .checkout(
                 &cid(id),
-                &pc(plan),
-                tollgate_kernel::Interval::Month,
-                "https://app.test/ok",
-                "https://app.test/cancel",
+                &tollgate_engine::StartCheckout {
+                    plan: pc(plan),
+                    interval: tollgate_kernel::Interval::Month,
+                    success_url: "https://app.test/ok".into(),
+                    cancel_url: "https://app.test/cancel".into(),
+                },
                 "k1",
                 &self.caller,
             )
