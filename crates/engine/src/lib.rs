@@ -5,6 +5,47 @@
 //! The engine never names a database, a cache or a payment provider: adapters are handed in as
 //! `Arc<dyn Port>` through [`EngineDeps`]. [`Engine::in_memory`] wires the in-memory adapters so
 //! the whole engine runs (and races) in one process, for tests and for embedding.
+//!
+//! ```
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use tollgate_billing_fake::FakeBilling;
+//! use tollgate_engine::{Caller, Engine, NewCustomer, RecordUsage};
+//! use tollgate_kernel::SystemClock;
+//!
+//! let clock = Arc::new(SystemClock::new());
+//! let billing = Arc::new(FakeBilling::new("http://localhost:8080"));
+//! let (engine, _stores) = Engine::in_memory(clock.clone(), Some(clock), billing);
+//! let catalog = tollgate_plans::Catalog::from_toml_str(include_str!(
+//!     "../../../fixtures/catalogs/saas.toml"
+//! ))?;
+//! let caller = Caller::new("my-service");
+//! engine.seed_catalog(&catalog, &caller).await?;
+//! engine
+//!     .create_customer(
+//!         NewCustomer { id: "acme".parse()?, name: "Acme".into(), email: None, currency: None },
+//!         &caller,
+//!     )
+//!     .await?;
+//! let (answer, created) = engine
+//!     .record_usage(
+//!         RecordUsage {
+//!             customer: "acme".parse()?,
+//!             feature: "api_calls".parse()?,
+//!             quantity: 1,
+//!             idempotency_key: "req-1".parse()?,
+//!             occurred_at: None,
+//!             properties: None,
+//!         },
+//!         &caller,
+//!     )
+//!     .await?;
+//! assert!(created);
+//! assert_eq!((answer.used, answer.limit), (1, Some(1_000))); // Hobby: 1,000 calls a month
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
 
 mod audit;
 mod billing_events;
