@@ -259,6 +259,32 @@ impl FakeBilling {
         sub
     }
 
+    /// Runs one idempotent mutating call on a customer's subscription: a repeated key answers
+    /// the first events; otherwise `step` changes the subscription and says what it emitted.
+    fn mutate<F>(
+        &self,
+        key: &str,
+        customer: &CustomerId,
+        step: F,
+    ) -> Result<Vec<BillingEvent>, BillingError>
+    where
+        F: FnOnce(&mut State, &mut FakeSubscription) -> Result<Vec<BillingEvent>, BillingError>,
+    {
+        let mut st = self.state();
+        if let Some(events) = st.call_keys.get(key) {
+            return Ok(events.clone());
+        }
+        let mut sub = st
+            .subs
+            .get(customer)
+            .cloned()
+            .ok_or_else(|| BillingError::NotFound(format!("subscription of {customer}")))?;
+        let events = step(&mut st, &mut sub)?;
+        st.subs.insert(customer.clone(), sub);
+        st.call_keys.insert(key.to_owned(), events.clone());
+        Ok(events)
+    }
+
     fn proration(req: &ChangePlanRequest) -> Result<(Proration, Option<Period>), BillingError> {
         let sub = &req.subscription;
         let at = req.at.max(sub.current_period.start);
@@ -336,71 +362,61 @@ impl BillingAdapter for FakeBilling {
         &self,
         req: &ChangePlanRequest,
     ) -> Result<Vec<BillingEvent>, BillingError> {
-        let mut st = self.state();
-        if let Some(events) = st.call_keys.get(&req.idempotency_key) {
-            return Ok(events.clone());
-        }
         let customer = req.subscription.customer.clone();
-        let mut sub = st
-            .subs
-            .get(&customer)
-            .cloned()
-            .ok_or_else(|| BillingError::NotFound(format!("subscription of {customer}")))?;
-        let mut events = Vec::new();
-        match req.mode {
-            ChangeMode::AtPeriodEnd => {
-                sub.scheduled = Some(Scheduled {
-                    plan: req.plan.clone(),
-                    interval: req.interval,
-                    price: req.price,
-                });
-            }
-            ChangeMode::Immediate => {
-                sub.scheduled = None;
-                let (p, new_period) = Self::proration(req)?;
-                sub.plan = req.plan.clone();
-                sub.interval = req.interval;
-                sub.price = req.price;
-                if let Some(np) = new_period {
-                    sub.period = np;
+        self.mutate(&req.idempotency_key, &customer, |st, sub| {
+            let mut events = Vec::new();
+            match req.mode {
+                ChangeMode::AtPeriodEnd => {
+                    sub.scheduled = Some(Scheduled {
+                        plan: req.plan.clone(),
+                        interval: req.interval,
+                        price: req.price,
+                    });
                 }
-                if sub.status == SubscriptionStatus::Trialing {
-                    events.push(State::updated(&mut sub, req.at));
-                } else {
-                    let lines = vec![
-                        line(
-                            "Unused time on the previous plan".to_owned(),
-                            p.unused_credit,
-                            true,
-                            Some(sub.period),
-                        ),
-                        line(
-                            format!("Remaining time on {} ({})", req.plan, req.interval),
-                            p.remaining_charge,
-                            true,
-                            Some(sub.period),
-                        ),
-                    ];
-                    let (invoice, e) = st.charge(
-                        &customer,
-                        req.price.currency,
-                        lines,
-                        Some(sub.period),
-                        req.at,
-                    );
-                    if invoice.status != InvoiceStatus::Paid {
-                        sub.status = SubscriptionStatus::PastDue;
-                        sub.open_invoice = Some(invoice.id);
+                ChangeMode::Immediate => {
+                    sub.scheduled = None;
+                    let (p, new_period) = Self::proration(req)?;
+                    sub.plan = req.plan.clone();
+                    sub.interval = req.interval;
+                    sub.price = req.price;
+                    if let Some(np) = new_period {
+                        sub.period = np;
                     }
-                    events.push(State::updated(&mut sub, req.at));
-                    events.push(e);
+                    if sub.status == SubscriptionStatus::Trialing {
+                        events.push(State::updated(sub, req.at));
+                    } else {
+                        let lines = vec![
+                            line(
+                                "Unused time on the previous plan".to_owned(),
+                                p.unused_credit,
+                                true,
+                                Some(sub.period),
+                            ),
+                            line(
+                                format!("Remaining time on {} ({})", req.plan, req.interval),
+                                p.remaining_charge,
+                                true,
+                                Some(sub.period),
+                            ),
+                        ];
+                        let (invoice, e) = st.charge(
+                            &customer,
+                            req.price.currency,
+                            lines,
+                            Some(sub.period),
+                            req.at,
+                        );
+                        if invoice.status != InvoiceStatus::Paid {
+                            sub.status = SubscriptionStatus::PastDue;
+                            sub.open_invoice = Some(invoice.id);
+                        }
+                        events.push(State::updated(sub, req.at));
+                        events.push(e);
+                    }
                 }
             }
-        }
-        st.subs.insert(customer, sub);
-        st.call_keys
-            .insert(req.idempotency_key.clone(), events.clone());
-        Ok(events)
+            Ok(events)
+        })
     }
 
     async fn preview_change(&self, req: &ChangePlanRequest) -> Result<Proration, BillingError> {
@@ -408,52 +424,33 @@ impl BillingAdapter for FakeBilling {
     }
 
     async fn cancel(&self, req: &CancelRequest) -> Result<Vec<BillingEvent>, BillingError> {
-        let mut st = self.state();
-        if let Some(events) = st.call_keys.get(&req.idempotency_key) {
-            return Ok(events.clone());
-        }
         let customer = req.subscription.customer.clone();
-        let mut sub = st
-            .subs
-            .get(&customer)
-            .cloned()
-            .ok_or_else(|| BillingError::NotFound(format!("subscription of {customer}")))?;
-        let events = if req.at_period_end {
-            sub.cancel_at_period_end = true;
-            vec![State::updated(&mut sub, req.at)]
-        } else {
-            sub.status = SubscriptionStatus::Canceled;
-            vec![event(
-                req.at,
-                BillingEventKind::SubscriptionDeleted {
-                    customer: customer.clone(),
-                    provider_subscription_id: Some(sub.id.clone()),
-                },
-            )]
-        };
-        st.subs.insert(customer, sub);
-        st.call_keys
-            .insert(req.idempotency_key.clone(), events.clone());
-        Ok(events)
+        self.mutate(&req.idempotency_key, &customer, |_, sub| {
+            Ok(if req.at_period_end {
+                sub.cancel_at_period_end = true;
+                vec![State::updated(sub, req.at)]
+            } else {
+                sub.status = SubscriptionStatus::Canceled;
+                vec![event(
+                    req.at,
+                    BillingEventKind::SubscriptionDeleted {
+                        customer: customer.clone(),
+                        provider_subscription_id: Some(sub.id.clone()),
+                    },
+                )]
+            })
+        })
     }
 
     async fn reactivate(&self, req: &ReactivateRequest) -> Result<Vec<BillingEvent>, BillingError> {
-        let mut st = self.state();
-        if let Some(events) = st.call_keys.get(&req.idempotency_key) {
-            return Ok(events.clone());
-        }
-        let customer = req.subscription.customer.clone();
-        let mut sub = st
-            .subs
-            .get(&customer)
-            .cloned()
-            .ok_or_else(|| BillingError::NotFound(format!("subscription of {customer}")))?;
-        sub.cancel_at_period_end = false;
-        let events = vec![State::updated(&mut sub, req.at)];
-        st.subs.insert(customer, sub);
-        st.call_keys
-            .insert(req.idempotency_key.clone(), events.clone());
-        Ok(events)
+        self.mutate(
+            &req.idempotency_key,
+            &req.subscription.customer,
+            |_, sub| {
+                sub.cancel_at_period_end = false;
+                Ok(vec![State::updated(sub, req.at)])
+            },
+        )
     }
 
     async fn report_usage(&self, req: &MeterReport) -> Result<(), BillingError> {
