@@ -213,7 +213,8 @@ impl Engine {
                     s.version = version;
                     Ok(s)
                 };
-                match existing {
+                // Whether this checkout starts a plan the customer was not already on.
+                let starts_plan = match existing {
                     Some(s)
                         if s.provider_subscription_id.is_some()
                             && s.provider_subscription_id == *provider_subscription_id =>
@@ -233,36 +234,26 @@ impl Engine {
                             snapshot(&next),
                         )
                         .await?;
-                        if s.plan != plan.code {
-                            self.grant_plan_credits(
-                                customer,
-                                &plan,
-                                GrantTrigger::Start,
-                                &period.start.timestamp().to_string(),
-                                caller,
-                            )
-                            .await?;
-                        }
+                        s.plan != plan.code
                     }
                     _ => {
                         self.live_customer(customer).await?;
-                        let version = self
-                            .d
-                            .subscriptions
-                            .get(customer)
-                            .await?
-                            .map_or(0, |s| s.version);
-                        self.insert_subscription(fresh(version)?, "subscription.started", caller)
+                        // Replacing a canceled subscription bumps its version there.
+                        let new = fresh(1)?;
+                        self.insert_subscription(new, "subscription.started", caller)
                             .await?;
-                        self.grant_plan_credits(
-                            customer,
-                            &plan,
-                            GrantTrigger::Start,
-                            &period.start.timestamp().to_string(),
-                            caller,
-                        )
-                        .await?;
+                        true
                     }
+                };
+                if starts_plan {
+                    self.grant_plan_credits(
+                        customer,
+                        &plan,
+                        GrantTrigger::Start,
+                        &period.start.timestamp().to_string(),
+                        caller,
+                    )
+                    .await?;
                 }
                 Ok(Effect::Applied)
             }

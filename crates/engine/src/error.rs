@@ -135,19 +135,7 @@ impl From<UsageLogError> for EngineError {
 
 impl From<WalletError> for EngineError {
     fn from(e: WalletError) -> Self {
-        match e {
-            WalletError::InsufficientCredits {
-                currency,
-                balance,
-                needed,
-            } => Self::InsufficientCredits {
-                currency,
-                balance,
-                needed,
-            },
-            WalletError::Invalid(msg) => Self::Invalid(msg),
-            other => Self::Unexpected(Box::new(other)),
-        }
+        CommitError::from(e).into()
     }
 }
 

@@ -11,10 +11,10 @@ use tollgate_kernel::{Clock, ClockControl, Timestamp};
 use tollgate_plans::memory::MemoryCatalogStore;
 use tollgate_pricing::memory::MemoryTokenPrices;
 use tollgate_quotas::{
-    Consume, Consumption, CounterKey, CounterStore, MemoryCounterStore, MemoryLeaseStore,
+    Consumption, CounterKey, CounterStore, MemoryCounterStore, MemoryLeaseStore,
 };
 use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog};
-use tollgate_wallet::{MemoryWalletStore, WalletError, WalletStore};
+use tollgate_wallet::{MemoryWalletStore, WalletStore};
 
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::engine::{CounterMode, Engine, EngineDeps};
@@ -22,6 +22,7 @@ use crate::ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
     CounterStep, EventLogError, EventStatus, UsageCommit, UsageRecorder, WebhookQuery,
 };
+use crate::usage::undo_consumption;
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -186,27 +187,6 @@ impl MemoryUsageRecorder {
     }
 }
 
-/// Gives back what a consumption moved (a gauge decrease is added back).
-pub(crate) async fn undo_consumption(
-    counters: &dyn CounterStore,
-    key: &CounterKey,
-    applied: i64,
-) -> Result<(), tollgate_quotas::CounterError> {
-    if applied > 0 {
-        counters.release(key, applied).await?;
-    } else if applied < 0 {
-        counters
-            .try_consume(&Consume {
-                key: key.clone(),
-                amount: -applied,
-                limit: None,
-                enforcement: tollgate_kernel::Enforcement::Soft,
-            })
-            .await?;
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl UsageRecorder for MemoryUsageRecorder {
     async fn commit(&self, commit: UsageCommit) -> Result<CommitOutcome, CommitError> {
@@ -231,29 +211,20 @@ impl UsageRecorder for MemoryUsageRecorder {
             CounterStep::Consumed(c) => (*c, None),
         };
         let (event, debit, audit) = commit.complete(&consumption);
-        let rollback = |e: CommitError| async {
-            if let Some(key) = &consumed_key {
-                undo_consumption(self.counters.as_ref(), key, consumption.applied).await?;
-            }
-            Err::<CommitOutcome, CommitError>(e)
-        };
-        if let Some(d) = &debit {
-            match self.wallet.debit(d).await {
-                Ok(_) => {}
-                Err(WalletError::InsufficientCredits {
-                    currency,
-                    balance,
-                    needed,
-                }) => {
-                    return rollback(CommitError::InsufficientCredits {
-                        currency,
-                        balance,
-                        needed,
-                    })
-                    .await;
+        // Gives the counter step back when the unit does not write.
+        let undo = || async {
+            match &consumed_key {
+                Some(key) => {
+                    undo_consumption(self.counters.as_ref(), key, consumption.applied).await
                 }
-                Err(e) => return rollback(unexpected(Box::new(e))).await,
+                None => Ok(()),
             }
+        };
+        if let Some(d) = &debit
+            && let Err(e) = self.wallet.debit(d).await
+        {
+            undo().await?;
+            return Err(e.into());
         }
         match self.log.append(event).await {
             Ok(AppendOutcome::Inserted(event)) => {
@@ -264,12 +235,13 @@ impl UsageRecorder for MemoryUsageRecorder {
                 Ok(CommitOutcome::Inserted { event, consumption })
             }
             Ok(AppendOutcome::Duplicate(first)) => {
-                rollback(CommitError::Invalid("duplicate".into()))
-                    .await
-                    .ok();
+                undo().await?;
                 Ok(CommitOutcome::Duplicate(first))
             }
-            Err(e) => rollback(unexpected(Box::new(e))).await,
+            Err(e) => {
+                undo().await?;
+                Err(unexpected(Box::new(e)))
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tollgate_kernel::{Amount, Currency, Decimal, Timestamp};
 use tollgate_quotas::{Consume, Consumption, CounterError};
 use tollgate_usage::UsageEvent;
-use tollgate_wallet::Debit;
+use tollgate_wallet::{Debit, WalletError};
 
 use crate::audit::{AuditEntry, AuditQuery};
 
@@ -115,6 +115,25 @@ pub enum CommitError {
     Unavailable(String),
     #[error("unexpected: {0}")]
     Unexpected(#[source] Source),
+}
+
+impl From<WalletError> for CommitError {
+    fn from(e: WalletError) -> Self {
+        match e {
+            WalletError::InsufficientCredits {
+                currency,
+                balance,
+                needed,
+            } => Self::InsufficientCredits {
+                currency,
+                balance,
+                needed,
+            },
+            WalletError::Invalid(msg) => Self::Invalid(msg),
+            WalletError::Unavailable(msg) => Self::Unavailable(msg),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
 }
 
 /// Records one usage event as a single unit of work: dedupe on `(customer, idempotency_key)`,

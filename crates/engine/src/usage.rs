@@ -13,8 +13,8 @@ use tollgate_kernel::{
 use tollgate_plans::{EffectiveEntitlement, PayWith};
 use tollgate_pricing::{TokenPriceTable, TokenUsage, overage_cost};
 use tollgate_quotas::{
-    Consume, Consumption, CounterKey, Decision, DenyReason, LeaseKey, QuotaRule, QuotaState,
-    decide, percent, state_for,
+    Consume, Consumption, CounterError, CounterKey, CounterStore, Decision, DenyReason, LeaseKey,
+    QuotaRule, QuotaState, decide, percent, state_for,
 };
 use tollgate_usage::UsageEvent;
 
@@ -23,6 +23,28 @@ use crate::context::CustomerContext;
 use crate::engine::{CounterMode, Engine};
 use crate::error::EngineError;
 use crate::ports::{CommitOutcome, CounterStep, Finalized, UsageCommit};
+
+/// Gives back what a consumption moved: a refund for units taken, an add-back for a gauge
+/// decrease. Used when the usage unit of work does not write.
+pub(crate) async fn undo_consumption(
+    counters: &dyn CounterStore,
+    key: &CounterKey,
+    applied: i64,
+) -> Result<(), CounterError> {
+    if applied > 0 {
+        counters.release(key, applied).await?;
+    } else if applied < 0 {
+        counters
+            .try_consume(&Consume {
+                key: key.clone(),
+                amount: -applied,
+                limit: None,
+                enforcement: Enforcement::Soft,
+            })
+            .await?;
+    }
+    Ok(())
+}
 
 /// How far in the past an event may be dated: a late event still lands in the window it
 /// belongs to, but a closed month cannot be rewritten indefinitely.
@@ -354,8 +376,7 @@ impl Engine {
         if let Some((key, c)) = &external {
             let inserted = matches!(outcome, Ok(CommitOutcome::Inserted { .. }));
             if !inserted
-                && let Err(e) =
-                    crate::memory::undo_consumption(self.d.counters.as_ref(), key, c.applied).await
+                && let Err(e) = undo_consumption(self.d.counters.as_ref(), key, c.applied).await
             {
                 tracing::error!(error = %e, counter = %key.storage_key(), "counter refund failed; reconciliation will repair it");
             }

@@ -52,18 +52,32 @@ impl Engine {
         }
         let prefix = format!("grant:{}:{}:{occasion}", plan.code, trigger_name(trigger));
         for entry in grants_for(&specs, trigger, customer, self.now(), &prefix) {
-            if let AppendEntry::Inserted(e) = self.d.wallet.append(entry).await? {
+            self.credit(entry, caller).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends a grant, journaling it only when it is new (its reference makes it idempotent);
+    /// answers the stored entry either way.
+    async fn credit(
+        &self,
+        entry: LedgerEntry,
+        caller: &Caller,
+    ) -> Result<LedgerEntry, EngineError> {
+        match self.d.wallet.append(entry).await? {
+            AppendEntry::Inserted(e) => {
                 self.journal(
                     caller,
                     "wallet.granted",
-                    format!("customer:{customer}"),
+                    format!("customer:{}", e.customer),
                     None,
                     snapshot(&e),
                 )
                 .await?;
+                Ok(e)
             }
+            AppendEntry::Duplicate(e) => Ok(e),
         }
-        Ok(())
     }
 
     /// An operator's grant of credits, idempotent on `reference`.
@@ -101,20 +115,7 @@ impl Engine {
             reference: Some(format!("admin:{reference}")),
             description: description.unwrap_or_else(|| "Credit grant".to_owned()),
         };
-        match self.d.wallet.append(entry).await? {
-            AppendEntry::Inserted(e) => {
-                self.journal(
-                    caller,
-                    "wallet.granted",
-                    format!("customer:{customer}"),
-                    None,
-                    snapshot(&e),
-                )
-                .await?;
-                Ok(e)
-            }
-            AppendEntry::Duplicate(e) => Ok(e),
-        }
+        self.credit(entry, caller).await
     }
 
     /// Balances (after expiries) and the ledger.
