@@ -47,9 +47,12 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
+mod access;
 mod audit;
 mod billing_events;
 mod catalog;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod context;
 mod customers;
 mod engine;
@@ -63,6 +66,7 @@ mod subscriptions;
 mod usage;
 mod wallet;
 
+pub use access::{AccessError, AccessStore, ApiKeyRecord, KeyRole, Member, hash_secret};
 pub use audit::{AuditEntry, AuditQuery, Caller};
 pub use billing_events::ApplyOutcome;
 pub use customers::NewCustomer;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use tollgate_billing::BillingAdapter;
 use tollgate_billing::memory::MemoryBillingStore;
-use tollgate_kernel::{Clock, ClockControl, Timestamp};
+use tollgate_kernel::{Clock, ClockControl, CustomerId, Timestamp};
 use tollgate_plans::memory::MemoryCatalogStore;
 use tollgate_pricing::memory::MemoryTokenPrices;
 use tollgate_quotas::{
@@ -16,6 +16,7 @@ use tollgate_quotas::{
 use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog};
 use tollgate_wallet::{MemoryWalletStore, WalletStore};
 
+use crate::access::{AccessError, AccessStore, ApiKeyRecord, Member};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::engine::{CounterMode, Engine, EngineDeps};
 use crate::ports::{
@@ -243,6 +244,91 @@ impl UsageRecorder for MemoryUsageRecorder {
                 Err(unexpected(Box::new(e)))
             }
         }
+    }
+}
+
+/// Keys, members and settings in memory.
+#[derive(Debug, Default)]
+pub struct MemoryAccessStore {
+    inner: Mutex<AccessState>,
+}
+
+#[derive(Debug, Default)]
+struct AccessState {
+    keys: Vec<ApiKeyRecord>,
+    members: Vec<Member>,
+    settings: HashMap<String, serde_json::Value>,
+}
+
+#[async_trait]
+impl AccessStore for MemoryAccessStore {
+    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), AccessError> {
+        let mut s = locked(&self.inner);
+        if s.keys.iter().any(|k| k.id == key.id || k.hash == key.hash) {
+            return Err(AccessError::Duplicate(format!("api key {}", key.id)));
+        }
+        s.keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn find_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, AccessError> {
+        Ok(locked(&self.inner)
+            .keys
+            .iter()
+            .find(|k| k.hash == hash)
+            .cloned())
+    }
+
+    async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>, AccessError> {
+        Ok(locked(&self.inner).keys.clone())
+    }
+
+    async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<bool, AccessError> {
+        let mut s = locked(&self.inner);
+        match s
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id && k.revoked_at.is_none())
+        {
+            Some(k) => {
+                k.revoked_at = Some(at);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn put_member(&self, member: &Member) -> Result<(), AccessError> {
+        let mut s = locked(&self.inner);
+        match s
+            .members
+            .iter_mut()
+            .find(|m| m.customer == member.customer && m.user_id == member.user_id)
+        {
+            Some(m) => m.role = member.role,
+            None => s.members.push(member.clone()),
+        }
+        Ok(())
+    }
+
+    async fn members(&self, customer: &CustomerId) -> Result<Vec<Member>, AccessError> {
+        Ok(locked(&self.inner)
+            .members
+            .iter()
+            .filter(|m| &m.customer == customer)
+            .cloned()
+            .collect())
+    }
+
+    async fn get_setting(&self, name: &str) -> Result<Option<serde_json::Value>, AccessError> {
+        Ok(locked(&self.inner).settings.get(name).cloned())
+    }
+
+    async fn put_setting(&self, name: &str, value: &serde_json::Value) -> Result<(), AccessError> {
+        locked(&self.inner)
+            .settings
+            .insert(name.to_owned(), value.clone());
+        Ok(())
     }
 }
 

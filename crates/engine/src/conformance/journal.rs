@@ -1,0 +1,1 @@
+//! Suites for the audit journal, the webhook log and the access store.

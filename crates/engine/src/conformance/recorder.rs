@@ -1,0 +1,1 @@
+//! Suites for the usage unit of work.
