@@ -10,7 +10,17 @@
 //! stale snapshot; read-committed on PostgreSQL, where the statements lock the rows they
 //! change.
 
+mod billing;
+mod catalog;
+mod counters;
 mod error;
+mod journal;
+mod leases;
+mod recorder;
+mod reconcile;
+mod tokens;
+mod usage_log;
+mod wallet;
 
 pub use error::SqlStoreError;
 
