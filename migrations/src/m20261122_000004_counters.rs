@@ -90,9 +90,9 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Leases::Table)
-                    .col(ColumnDef::new(Leases::Id).string().not_null().primary_key())
                     .col(ColumnDef::new(Leases::Customer).string().not_null())
                     .col(ColumnDef::new(Leases::Feature).string().not_null())
+                    .col(ColumnDef::new(Leases::Id).string().not_null())
                     .col(
                         ColumnDef::new(Leases::AcquiredAt)
                             .timestamp_with_time_zone()
@@ -102,6 +102,12 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(Leases::ExpiresAt)
                             .timestamp_with_time_zone()
                             .not_null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(Leases::Customer)
+                            .col(Leases::Feature)
+                            .col(Leases::Id),
                     )
                     .to_owned(),
             )
