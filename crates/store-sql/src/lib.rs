@@ -24,6 +24,7 @@ mod usage_log;
 mod wallet;
 
 pub use error::SqlStoreError;
+pub use recorder::{GroupCommit, SqlUsageRecorder};
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,197 @@
+//! One batch of usage commits in one transaction.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sea_orm::DbErr;
+use tollgate_engine::{CommitError, CommitOutcome, CounterStep, UsageCommit};
+use tollgate_kernel::{CustomerId, IdempotencyKey};
+use tollgate_quotas::{CounterKey, apply_consume};
+use tollgate_usage::UsageEvent;
+use tollgate_wallet::WalletError;
+
+use super::pending::{append_audit, debit_on, find_keys, insert_events};
+use crate::SqlStore;
+use crate::counters::{key_of, lock_many, write_many};
+use crate::error::{Fault, describe, failure, fault};
+
+type Answer = Result<CommitOutcome, CommitError>;
+
+/// Transient conflicts are retried this many times before a batch is split.
+const RETRIES: u32 = 5;
+
+/// Why a batch did not commit.
+#[derive(Debug)]
+enum Abort {
+    Db(DbErr),
+    /// The wallet store failed (not a business refusal): the batch cannot go on.
+    Wallet(WalletError),
+}
+
+impl Abort {
+    fn transient(&self) -> bool {
+        match self {
+            // Another batch committed the same idempotency key first, a deadlock, a busy file.
+            Abort::Db(e) => matches!(fault(e), Fault::Duplicate | Fault::Unavailable),
+            Abort::Wallet(WalletError::Unavailable(_)) => true,
+            Abort::Wallet(_) => false,
+        }
+    }
+
+    fn into_error(self) -> CommitError {
+        match self {
+            Abort::Db(e) => match fault(&e) {
+                Fault::Unavailable => CommitError::Unavailable(describe(&e)),
+                _ => CommitError::Unexpected(Box::new(failure(&e))),
+            },
+            Abort::Wallet(e) => e.into(),
+        }
+    }
+}
+
+impl From<DbErr> for Abort {
+    fn from(e: DbErr) -> Self {
+        Abort::Db(e)
+    }
+}
+
+/// Commits `commits` together and answers each, in order. A batch that cannot commit as a
+/// whole is retried, then committed one event at a time.
+pub(super) async fn commit_all(store: &SqlStore, commits: Vec<UsageCommit>) -> Vec<Answer> {
+    let all: Vec<&UsageCommit> = commits.iter().collect();
+    match with_retries(store, &all).await {
+        Ok(answers) => answers,
+        Err(abort) if all.len() == 1 => vec![Err(abort.into_error())],
+        Err(_) => {
+            let mut answers = Vec::with_capacity(all.len());
+            for one in &all {
+                answers.push(match with_retries(store, std::slice::from_ref(one)).await {
+                    Ok(mut a) => a
+                        .pop()
+                        .unwrap_or_else(|| Err(CommitError::Unavailable("no answer".to_owned()))),
+                    Err(abort) => Err(abort.into_error()),
+                });
+            }
+            answers
+        }
+    }
+}
+
+async fn with_retries(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<Answer>, Abort> {
+    let mut attempt = 0;
+    loop {
+        match commit_batch(store, commits).await {
+            Ok(answers) => return Ok(answers),
+            Err(abort) if abort.transient() && attempt < RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 2)).await;
+            }
+            Err(abort) => return Err(abort),
+        }
+    }
+}
+
+type Idem = (CustomerId, IdempotencyKey);
+
+fn idem(e: &UsageEvent) -> Idem {
+    (e.customer.clone(), e.idempotency_key.clone())
+}
+
+async fn commit_batch(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<Answer>, Abort> {
+    let txn = store.write_txn().await?;
+
+    // 1. Idempotency keys already stored: their first answer, nothing written.
+    let keys: Vec<Idem> = commits.iter().map(|c| idem(&c.event)).collect();
+    let mut seen: HashMap<Idem, UsageEvent> = find_keys(&txn, &keys)
+        .await?
+        .into_iter()
+        .map(|e| (idem(&e), e))
+        .collect();
+
+    // 2. Create and lock every counter the batch may move, in one lock order.
+    let to_lock: Vec<&CounterKey> = commits
+        .iter()
+        .filter(|c| !seen.contains_key(&idem(&c.event)))
+        .filter_map(|c| match &c.counter {
+            CounterStep::Consume(req) => Some(&req.key),
+            CounterStep::Consumed(_) => None,
+        })
+        .collect();
+    let mut values = if to_lock.is_empty() {
+        HashMap::new()
+    } else {
+        lock_many(&txn, &to_lock).await?
+    };
+    let mut changed: HashMap<(String, String, String), &CounterKey> = HashMap::new();
+
+    // 3. Decide each event in arrival order.
+    let mut answers = Vec::with_capacity(commits.len());
+    let mut events = Vec::new();
+    let mut journal = Vec::new();
+    for commit in commits {
+        let k = idem(&commit.event);
+        if let Some(first) = seen.get(&k) {
+            answers.push(Ok(CommitOutcome::Duplicate(first.clone())));
+            continue;
+        }
+        let (consumption, moved) = match &commit.counter {
+            CounterStep::Consume(req) => {
+                let current = values.get(&key_of(&req.key)).copied().unwrap_or(0);
+                match apply_consume(current, req) {
+                    Ok(got) if got.accepted => (got, Some(&req.key)),
+                    Ok(refused) => {
+                        answers.push(Ok(CommitOutcome::Refused(refused)));
+                        continue;
+                    }
+                    Err(e) => {
+                        answers.push(Err(e.into()));
+                        continue;
+                    }
+                }
+            }
+            CounterStep::Consumed(c) => (*c, None),
+        };
+        let (event, debit, audit) = commit.complete(&consumption);
+        if let Err(e) = event.validate() {
+            answers.push(Err(CommitError::Invalid(e.to_string())));
+            continue;
+        }
+        if let Some(d) = &debit {
+            match debit_on(&txn, d).await {
+                Ok(_) => {}
+                Err(e @ (WalletError::InsufficientCredits { .. } | WalletError::Invalid(_))) => {
+                    answers.push(Err(e.into()));
+                    continue;
+                }
+                Err(e) => return Err(Abort::Wallet(e)),
+            }
+        }
+        if let Some(key) = moved {
+            values.insert(key_of(key), consumption.used);
+            changed.insert(key_of(key), key);
+        }
+        seen.insert(k, event.clone());
+        journal.extend(audit);
+        answers.push(Ok(CommitOutcome::Inserted {
+            event: event.clone(),
+            consumption,
+        }));
+        events.push(event);
+    }
+
+    // 4. Write it all, then commit: nobody is answered before the commit.
+    let finals: Vec<(&CounterKey, i64)> = changed
+        .iter()
+        .map(|(tuple, key)| (*key, values.get(tuple).copied().unwrap_or(0)))
+        .collect();
+    write_many(&txn, &finals).await?;
+    events.sort_by(|a, b| idem(a).cmp(&idem(b)));
+    if !events.is_empty() {
+        insert_events(&txn, &events).await?;
+    }
+    if !journal.is_empty() {
+        append_audit(&txn, &journal).await?;
+    }
+    txn.commit().await?;
+    Ok(answers)
+}
