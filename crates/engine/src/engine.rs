@@ -14,7 +14,7 @@ use tollgate_wallet::WalletStore;
 
 use crate::audit::{AuditEntry, Caller};
 use crate::error::EngineError;
-use crate::ports::{AuditLog, BillingEventLog, UsageRecorder};
+use crate::ports::{AuditLog, BillingEventLog, Reconciler, UsageRecorder};
 
 /// Where quota counters are consumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub struct EngineDeps {
     pub billing: Arc<dyn BillingAdapter>,
     pub audit: Arc<dyn AuditLog>,
     pub events: Arc<dyn BillingEventLog>,
+    /// Store-side reconciliation, when counters and events share a store; otherwise the
+    /// engine recomputes from the log through the ports.
+    pub reconciler: Option<Arc<dyn Reconciler>>,
 }
 
 impl std::fmt::Debug for EngineDeps {

@@ -76,8 +76,8 @@ pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
-    CounterStep, EventLogError, EventStatus, FinalizeFn, Finalized, UsageCommit, UsageRecorder,
-    WebhookQuery,
+    CounterStep, EventLogError, EventStatus, FinalizeFn, Finalized, Reconciler, UsageCommit,
+    UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use usage::{CheckAnswer, EntitlementStatus, RecordUsage, UsageAnswer};

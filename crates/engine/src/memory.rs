@@ -389,6 +389,7 @@ impl Engine {
             billing,
             audit: stores.audit.clone(),
             events: stores.events.clone(),
+            reconciler: None,
         });
         (engine, stores)
     }

@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tollgate_kernel::CustomerId;
 use tollgate_kernel::{Amount, Currency, Decimal, Timestamp};
 use tollgate_quotas::{Consume, Consumption, CounterError};
-use tollgate_usage::UsageEvent;
+use tollgate_usage::{DriftReport, UsageEvent, UsageLogError};
 use tollgate_wallet::{Debit, WalletError};
 
 use crate::audit::{AuditEntry, AuditQuery};
@@ -255,4 +256,20 @@ pub trait BillingEventLog: Send + Sync {
     /// # Errors
     /// [`EventLogError`] on infrastructure failure.
     async fn list(&self, query: &WebhookQuery) -> Result<Vec<BillingEventRecord>, EventLogError>;
+}
+
+/// Recomputes counters from the usage log where both live in one store, so that counters
+/// with no events at all are checked too and a repair happens under the counters' locks.
+#[async_trait]
+pub trait Reconciler: Send + Sync {
+    /// Every counter of `customer` (or of everyone) against the sum of its events; with
+    /// `repair`, drifted counters are set to the recomputed value.
+    ///
+    /// # Errors
+    /// [`UsageLogError`] when the store cannot be read or written.
+    async fn reconcile(
+        &self,
+        customer: Option<&CustomerId>,
+        repair: bool,
+    ) -> Result<DriftReport, UsageLogError>;
 }

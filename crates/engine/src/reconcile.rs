@@ -22,6 +22,13 @@ impl Engine {
         repair: bool,
         caller: &Caller,
     ) -> Result<DriftReport, EngineError> {
+        if let Some(reconciler) = &self.d.reconciler {
+            let report = reconciler.reconcile(customer, repair).await?;
+            if repair && !report.is_clean() {
+                self.journal_repair(customer, &report, caller).await?;
+            }
+            return Ok(report);
+        }
         let expected = self.d.usage_log.counter_totals(customer).await?;
         let keys: Vec<CounterKey> = expected
             .iter()
@@ -44,15 +51,24 @@ impl Engine {
                 };
                 self.d.counters.set(&key, d.expected).await?;
             }
-            self.journal(
-                caller,
-                "counters.repaired",
-                customer.map_or_else(|| "counters".to_owned(), |c| format!("customer:{c}")),
-                None,
-                snapshot(&report),
-            )
-            .await?;
+            self.journal_repair(customer, &report, caller).await?;
         }
         Ok(report)
+    }
+
+    async fn journal_repair(
+        &self,
+        customer: Option<&CustomerId>,
+        report: &DriftReport,
+        caller: &Caller,
+    ) -> Result<(), EngineError> {
+        self.journal(
+            caller,
+            "counters.repaired",
+            customer.map_or_else(|| "counters".to_owned(), |c| format!("customer:{c}")),
+            None,
+            snapshot(report),
+        )
+        .await
     }
 }

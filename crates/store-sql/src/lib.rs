@@ -21,6 +21,7 @@ mod recorder;
 mod sql;
 mod tokens;
 mod usage_log;
+// mod wiring; (enabled once every port is implemented)
 mod wallet;
 
 pub use error::SqlStoreError;
