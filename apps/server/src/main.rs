@@ -1,12 +1,17 @@
-//! The `tollgate` command. The HTTP server is not wired yet; today the command validates plan
-//! catalogs, the same way the server will load them at start.
+//! The `tollgate` command. The HTTP server is not wired yet; today the command prepares the
+//! database (migrations, demo catalog), reconciles counters and validates plan catalogs.
+
+mod database;
 
 use std::process::ExitCode;
 
 const DEFAULT_CATALOG: &str = "fixtures/catalogs/saas.toml";
 
 const USAGE: &str = "\
-usage: tollgate catalog check [FILE]   validate a plan catalog (default: TOLLGATE_CATALOG or fixtures/catalogs/saas.toml)
+usage: tollgate                                   open TOLLGATE_DATABASE_URL (default sqlite://tollgate.db), migrate it, load the catalog if empty
+       tollgate migrate [up | down [N | all] | status]
+       tollgate reconcile [CUSTOMER] [--repair]   recompute counters from usage events
+       tollgate catalog check [FILE]              validate a plan catalog (default: TOLLGATE_CATALOG or fixtures/catalogs/saas.toml)
        tollgate --version";
 
 #[allow(clippy::print_stdout)]
@@ -24,12 +29,25 @@ fn main() -> ExitCode {
             });
             check_catalog(&path)
         }
+        ["migrate", rest @ ..] => database::migrate(rest),
+        ["reconcile", rest @ ..] => database::reconcile(rest),
         [] => {
+            let path =
+                std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned());
+            let catalog = match std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| {
+                    tollgate_plans::Catalog::from_toml_str(&t).map_err(|e| e.to_string())
+                }) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{path}: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let code = database::open_and_seed(&catalog);
             println!("{USAGE}\n\nThe HTTP server is not available yet: see README.md, \"Status\".");
-            eprintln!("checking the default catalog…");
-            check_catalog(
-                &std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned()),
-            )
+            code
         }
         _ => {
             eprintln!("{USAGE}");
