@@ -98,7 +98,7 @@ pub fn migrate(args: &[&str]) -> ExitCode {
 pub fn reconcile(args: &[&str]) -> ExitCode {
     let repair = args.contains(&"--repair");
     let customer = match args.iter().find(|a| !a.starts_with("--")) {
-        Some(id) => match CustomerId::parse(id) {
+        Some(id) => match CustomerId::parse(*id) {
             Ok(c) => Some(c),
             Err(e) => {
                 eprintln!("{e}");

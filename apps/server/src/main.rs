@@ -36,9 +36,8 @@ fn main() -> ExitCode {
                 std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned());
             let catalog = match std::fs::read_to_string(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| {
-                    tollgate_plans::Catalog::from_toml_str(&t).map_err(|e| e.to_string())
-                }) {
+                .and_then(|t| tollgate_plans::Catalog::from_toml_str(&t).map_err(|e| e.to_string()))
+            {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("{path}: {e}");

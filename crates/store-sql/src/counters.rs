@@ -97,7 +97,7 @@ async fn upsert<C: ConnectionTrait>(
     only_create: bool,
 ) -> Result<(), DbErr> {
     let mut rows = rows.to_vec();
-    rows.sort_by(|a, b| tuple(a.0).cmp(&tuple(b.0)));
+    rows.sort_by_key(|r| tuple(r.0));
     rows.dedup_by(|a, b| tuple(a.0) == tuple(b.0));
     let at = now();
     for chunk in rows.chunks(150) {

@@ -21,8 +21,8 @@ mod recorder;
 mod sql;
 mod tokens;
 mod usage_log;
-// mod wiring; (enabled once every port is implemented)
 mod wallet;
+mod wiring;
 
 pub use error::SqlStoreError;
 pub use recorder::{GroupCommit, SqlUsageRecorder};

@@ -144,7 +144,6 @@ fn log_error(e: DbErr) -> UsageLogError {
 
 /// Inserts events in multi-row statements. The caller has deduplicated them and holds the
 /// transaction; a key or id that is taken fails the statement (a unique violation).
-#[allow(dead_code, reason = "the usage unit of work's batch insert")]
 pub(crate) async fn insert_events<C: ConnectionTrait>(
     conn: &C,
     events: &[UsageEvent],

@@ -30,20 +30,6 @@ fn at(day: u32, hour: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
 }
 
-/// `members` belongs to the billing migration; until that one creates it, the access suite
-/// brings its own (same columns and key). A no-op once the table exists.
-async fn ensure_members_table(db: &TestDb) {
-    db.store
-        .db()
-        .execute_unprepared(
-            "CREATE TABLE IF NOT EXISTS members (\
-               customer varchar NOT NULL, user_id varchar NOT NULL, role varchar NOT NULL, \
-               created_at timestamp with time zone NOT NULL, PRIMARY KEY (customer, user_id))",
-        )
-        .await
-        .unwrap();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Conformance suites
 
@@ -76,7 +62,6 @@ async fn billing_events_suite(db: &TestDb) {
 on_both_backends!(billing_event_log_conforms, billing_events_suite);
 
 async fn access_suite(db: &TestDb) {
-    ensure_members_table(db).await;
     let store: Arc<dyn AccessStore> = Arc::new(db.store.clone());
     journal::run_access(store.clone(), "run1").await;
     journal::run_access(store, "run2").await;

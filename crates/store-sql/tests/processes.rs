@@ -85,7 +85,7 @@ async fn seed(db: &TestDb, customers: &[&str]) -> Engine {
         engine
             .create_customer(
                 NewCustomer {
-                    id: CustomerId::parse(id).unwrap(),
+                    id: CustomerId::parse(*id).unwrap(),
                     name: (*id).to_owned(),
                     email: None,
                     currency: None,
@@ -108,11 +108,17 @@ fn child_options() -> Option<SqlOptions> {
 
 fn child(test: &str, db: &TestDb, tag: &str) -> Command {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--ignored", "--exact", test, "--nocapture", "--test-threads=1"])
-        .env("TOLLGATE_CHILD_DATABASE_URL", &db.options.url)
-        .env("TOLLGATE_CHILD_TAG", tag)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    cmd.args([
+        "--ignored",
+        "--exact",
+        test,
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("TOLLGATE_CHILD_DATABASE_URL", &db.options.url)
+    .env("TOLLGATE_CHILD_TAG", tag)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
     if let Some(schema) = &db.options.schema {
         cmd.env("TOLLGATE_CHILD_SCHEMA", schema);
     }
@@ -186,14 +192,18 @@ async fn race_two_processes_on_postgres() {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "child failed: {:?}", out.status);
         for line in String::from_utf8(out.stdout).unwrap().lines() {
-            if let Some(n) = line.strip_prefix("accepted ") {
-                accepted += n.parse::<i64>().unwrap();
-            } else if let Some(id) = line.strip_prefix("retry ") {
+            // libtest may print `test child_race ... ` on the same line first.
+            if let Some((_, n)) = line.split_once("accepted ") {
+                accepted += n.trim().parse::<i64>().unwrap();
+            } else if let Some((_, id)) = line.split_once("retry ") {
                 retry_ids.push(id.to_owned());
             }
         }
     }
-    assert_eq!(accepted, 500, "exactly the limit accepted across 2 × 8 × 200 attempts");
+    assert_eq!(
+        accepted, 500,
+        "exactly the limit accepted across 2 × 8 × 200 attempts"
+    );
     let race = CustomerId::parse("race").unwrap();
     let feature = FeatureCode::parse("api_calls").unwrap();
     let entitlements = engine.entitlements(&race).await.unwrap();
@@ -212,7 +222,11 @@ async fn race_two_processes_on_postgres() {
 
     assert_eq!(retry_ids.len(), 2 * RETRIES_PER_PROCESS);
     retry_ids.dedup();
-    assert_eq!(retry_ids.len(), 1, "1,000 retries of one key answer with one event");
+    assert_eq!(
+        retry_ids.len(),
+        1,
+        "1,000 retries of one key answer with one event"
+    );
     let retry = CustomerId::parse("retry").unwrap();
     let retried = db
         .store
@@ -270,7 +284,7 @@ async fn killed_mid_stream(db: &TestDb) {
         let mut acked = Vec::new();
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(key) = line.strip_prefix("ack ") {
+            if let Some((_, key)) = line.split_once("ack ") {
                 acked.push(key.to_owned());
             }
         }
@@ -287,7 +301,11 @@ async fn killed_mid_stream(db: &TestDb) {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let acked = reader.join().unwrap();
-    assert!(acked.len() > 50, "the child acknowledged events before dying: {}", acked.len());
+    assert!(
+        acked.len() > 50,
+        "the child acknowledged events before dying: {}",
+        acked.len()
+    );
 
     let store = SqlStore::connect(&db.options).await.unwrap();
     let customer = CustomerId::parse("stream").unwrap();
@@ -299,7 +317,10 @@ async fn killed_mid_stream(db: &TestDb) {
         );
     }
     let report = store.reconcile(None, false).await.unwrap();
-    assert!(report.is_clean(), "counters equal the recomputation: {report:?}");
+    assert!(
+        report.is_clean(),
+        "counters equal the recomputation: {report:?}"
+    );
     assert!(report.checked >= 1);
 }
 tollgate_store_sql::on_both_backends!(sigkill_loses_nothing_acknowledged, killed_mid_stream);

@@ -58,7 +58,7 @@ fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
 
 fn customer(prefix: &str, check: &str) -> CustomerId {
     ok(
-        CustomerId::parse(&format!("{prefix}-{check}")),
+        CustomerId::parse(format!("{prefix}-{check}")),
         "customer id",
     )
 }

@@ -10,10 +10,12 @@ use tollgate_quotas::{CounterKey, apply_consume};
 use tollgate_usage::UsageEvent;
 use tollgate_wallet::WalletError;
 
-use super::pending::{append_audit, debit_on, find_keys, insert_events};
 use crate::SqlStore;
 use crate::counters::{key_of, lock_many, write_many};
 use crate::error::{Fault, describe, failure, fault};
+use crate::journal::append_audit;
+use crate::usage_log::{find_keys, insert_events};
+use crate::wallet::debit_on;
 
 type Answer = Result<CommitOutcome, CommitError>;
 
@@ -185,7 +187,7 @@ async fn commit_batch(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<
         .map(|(tuple, key)| (*key, values.get(tuple).copied().unwrap_or(0)))
         .collect();
     write_many(&txn, &finals).await?;
-    events.sort_by(|a, b| idem(a).cmp(&idem(b)));
+    events.sort_by_key(idem);
     if !events.is_empty() {
         insert_events(&txn, &events).await?;
     }

@@ -13,7 +13,6 @@
 //! retried; one that keeps failing is split so a single bad event cannot fail its neighbours.
 
 mod batch;
-mod pending;
 
 use std::sync::Arc;
 use std::time::Duration;
