@@ -13,6 +13,14 @@ lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+# apply the schema migrations to TOLLGATE_DATABASE_URL (default: the SQLite file tollgate.db)
+migrate:
+    cargo run --release -- migrate
+
+# record-usage throughput on PostgreSQL: one transaction per event vs group commit vs pgbench
+bench-ingest:
+    cargo bench -p tollgate-store-sql --bench ingest
+
 # everything CI does, services included
 ci:
     bash .ci/run
