@@ -1,5 +1,11 @@
 //! Quota counters (one row per customer, feature and window) and concurrency leases.
+//!
+//! The counter key columns sort byte by byte on PostgreSQL too (`COLLATE "C"`), so the order
+//! in which a batch locks counters is the same in Rust and in the database: one total lock
+//! order for every writer.
 use sea_orm_migration::prelude::*;
+
+use crate::m20261122_000001_catalog::ordered_text;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -41,9 +47,9 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Counters::Table)
-                    .col(ColumnDef::new(Counters::Customer).string().not_null())
-                    .col(ColumnDef::new(Counters::Feature).string().not_null())
-                    .col(ColumnDef::new(Counters::WindowKey).string().not_null())
+                    .col(ordered_text(manager, Counters::Customer))
+                    .col(ordered_text(manager, Counters::Feature))
+                    .col(ordered_text(manager, Counters::WindowKey))
                     .col(
                         ColumnDef::new(Counters::Used)
                             .big_integer()

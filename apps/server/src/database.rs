@@ -8,7 +8,7 @@ use tollgate_billing_fake::FakeBilling;
 use tollgate_engine::{Caller, Reconciler};
 use tollgate_kernel::{CustomerId, SystemClock};
 use tollgate_migrations::Migrator;
-use tollgate_store_sql::{SqlOptions, SqlStore};
+use tollgate_store_sql::{SqlOptions, SqlStore, describe_db_error};
 
 /// The embedded default: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
@@ -17,14 +17,21 @@ pub fn database_url() -> String {
     std::env::var("TOLLGATE_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
 }
 
-/// Where the database is, without credentials.
+/// Where the database is, without credentials: no user or password before the host, no
+/// query parameters (which may carry `password=`), except SQLite's harmless `mode`.
 pub fn redacted(url: &str) -> String {
-    match url.split_once("://") {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let base = match base.split_once("://") {
         Some((scheme, rest)) => {
             let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
             format!("{scheme}://{host}")
         }
-        None => url.to_owned(),
+        None => base.to_owned(),
+    };
+    if url.starts_with("sqlite:") && query.split('&').all(|p| p.starts_with("mode=")) {
+        url.to_owned()
+    } else {
+        base
     }
 }
 
@@ -74,17 +81,21 @@ pub fn migrate(args: &[&str]) -> ExitCode {
             }
         };
         if let Err(e) = result {
-            eprintln!("migration failed: {e}");
+            eprintln!("migration failed: {}", describe_db_error(&e));
             return ExitCode::from(1);
         }
-        let applied = Migrator::get_applied_migrations(db)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
-        let pending = Migrator::get_pending_migrations(db)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
+        let counts = async {
+            let applied = Migrator::get_applied_migrations(db).await?.len();
+            let pending = Migrator::get_pending_migrations(db).await?.len();
+            Ok::<_, sea_orm_migration::DbErr>((applied, pending))
+        };
+        let (applied, pending) = match counts.await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("cannot read the migration state: {}", describe_db_error(&e));
+                return ExitCode::from(1);
+            }
+        };
         println!(
             "{}: {applied} migrations applied, {pending} pending",
             redacted(&url)
@@ -220,5 +231,10 @@ mod tests {
             "postgres://db.internal:5432/billing"
         );
         assert_eq!(redacted(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
+        assert_eq!(
+            redacted("postgres://db.internal/billing?user=u&password=s3cret"),
+            "postgres://db.internal/billing"
+        );
+        assert_eq!(redacted("sqlite://x.db?key=s3cret"), "sqlite://x.db");
     }
 }

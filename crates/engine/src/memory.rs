@@ -221,6 +221,11 @@ impl UsageRecorder for MemoryUsageRecorder {
                 None => Ok(()),
             }
         };
+        // An event the log would refuse must not reach the wallet first.
+        if let Err(e) = event.validate() {
+            undo().await?;
+            return Err(CommitError::Invalid(e.to_string()));
+        }
         if let Some(d) = &debit
             && let Err(e) = self.wallet.debit(d).await
         {

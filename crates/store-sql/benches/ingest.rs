@@ -6,7 +6,9 @@
 //! cargo bench -p tollgate-store-sql --bench ingest
 //! ```
 //! Environment: `TOLLGATE_TEST_DATABASE_URL` (default the local server's `test` database),
-//! `BENCH_SECONDS` per measurement (default 10), `BENCH_CLIENTS` concurrent callers (64).
+//! `BENCH_SECONDS` per measurement (default 10), `BENCH_CLIENTS` concurrent callers (256;
+//! pgbench and the one-per-transaction recorder get at most 64 connections), `BENCH_WORKERS` and
+//! `BENCH_BATCH` for the group committer (defaults of `GroupCommit`), `BENCH_SKIP_DIRECT=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -14,10 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tollgate_engine::conformance::recorder::commit;
-use tollgate_engine::{CommitOutcome, UsageRecorder};
+use tollgate_engine::{CommitOutcome, Finalized, UsageRecorder};
 use tollgate_kernel::CustomerId;
+use tollgate_quotas::Consumption;
 use tollgate_store_sql::testing::{TestDb, postgres_url};
-use tollgate_store_sql::{GroupCommit, SqlUsageRecorder};
+use tollgate_store_sql::{GroupCommit, SqlStore, SqlUsageRecorder};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -40,10 +43,16 @@ async fn drive(recorder: Arc<dyn UsageRecorder>, tag: &str, clients: u64, second
             while Instant::now() < deadline {
                 let customer =
                     CustomerId::parse(format!("cust-{}", (c * 7919 + i) % 1000)).unwrap();
-                let out = recorder
-                    .commit(commit(&customer, &format!("{tag}-{c}-{i}"), 1, None, None))
-                    .await
-                    .unwrap();
+                let mut unit = commit(&customer, &format!("{tag}-{c}-{i}"), 1, None, None);
+                // Like the engine's: an answer per event, journal entries only when a warning
+                // threshold is crossed (none here).
+                unit.finalize = Box::new(|c: &Consumption| Finalized {
+                    answer: serde_json::json!({ "used": c.used, "applied": c.applied }),
+                    cost: None,
+                    billable: true,
+                    audit: Vec::new(),
+                });
+                let out = recorder.commit(unit).await.unwrap();
                 assert!(matches!(out, CommitOutcome::Inserted { .. }));
                 i += 1;
                 done.fetch_add(1, Ordering::Relaxed);
@@ -77,6 +86,12 @@ fn pgbench(schema: &str, clients: u64, seconds: u64) -> Option<f64> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        println!(
+            "  pgbench failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
     text.lines()
         .find_map(|l| l.strip_prefix("tps = "))
         .and_then(|l| l.split_whitespace().next())
@@ -85,7 +100,7 @@ fn pgbench(schema: &str, clients: u64, seconds: u64) -> Option<f64> {
 
 fn main() {
     let seconds = env_or("BENCH_SECONDS", 10);
-    let clients = env_or("BENCH_CLIENTS", 64);
+    let clients = env_or("BENCH_CLIENTS", 256);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -105,20 +120,34 @@ fn main() {
             .unwrap();
 
         println!("record-usage throughput on PostgreSQL, {clients} concurrent callers, {seconds} s each");
-        let baseline = pgbench(&schema, clients, seconds);
+        // pgbench gets its own connections: at most 64 (the server allows 100 in all).
+        let baseline = pgbench(&schema, clients.min(64), seconds);
         match baseline {
             Some(tps) => println!("  pgbench single-row INSERT (1 row/txn):  {tps:>10.0} rows/s"),
             None => println!("  pgbench not available: no baseline"),
         }
-        let direct: Arc<dyn UsageRecorder> = Arc::new(SqlUsageRecorder::direct(db.store.clone()));
-        let d = drive(direct, "direct", clients, seconds).await;
+        // As many connections as callers, like pgbench: one transaction per event needs them.
+        let mut wide = db.options.clone();
+        wide.max_connections = Some(u32::try_from(clients.min(64)).unwrap_or(64));
+        let wide = SqlStore::connect(&wide).await.unwrap();
+        let direct: Arc<dyn UsageRecorder> = Arc::new(SqlUsageRecorder::direct(wide.clone()));
+        let d = if env_or("BENCH_SKIP_DIRECT", 0) == 1 {
+            f64::NAN
+        } else {
+            drive(direct, "direct", clients, seconds).await
+        };
         println!("  record usage, one transaction per event:  {d:>10.0} events/s");
-        let grouped: Arc<dyn UsageRecorder> = Arc::new(SqlUsageRecorder::grouped(
-            db.store.clone(),
-            GroupCommit::default(),
-        ));
+        let defaults = GroupCommit::default();
+        let group = GroupCommit {
+            workers: usize::try_from(env_or("BENCH_WORKERS", defaults.workers as u64)).unwrap(),
+            max_batch: usize::try_from(env_or("BENCH_BATCH", defaults.max_batch as u64)).unwrap(),
+            ..defaults
+        };
+        let grouped: Arc<dyn UsageRecorder> =
+            Arc::new(SqlUsageRecorder::grouped(db.store.clone(), group));
         let g = drive(grouped, "grouped", clients, seconds).await;
         println!("  record usage, group commit:               {g:>10.0} events/s");
+        wide.db().clone().close().await.ok();
         if let Some(tps) = baseline {
             println!(
                 "  ratios: group commit / pgbench = {:.2}, one-per-txn / pgbench = {:.2}, group / one-per-txn = {:.1}",

@@ -59,11 +59,10 @@ fn tuple(key: &CounterKey) -> (String, String, String) {
     )
 }
 
-/// Current values, 0 for counters never written.
+/// Current values, 0 for counters never written (a plain read, no lock).
 async fn read_many<C: ConnectionTrait>(
     conn: &C,
     keys: &[CounterKey],
-    lock: bool,
 ) -> Result<HashMap<(String, String, String), i64>, DbErr> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(300) {
@@ -79,9 +78,6 @@ async fn read_many<C: ConnectionTrait>(
             bind_key(&mut sql, key);
         }
         sql.push(") ORDER BY customer, feature, window_key");
-        if lock {
-            sql.for_update();
-        }
         for row in conn.query_all_raw(sql.build()).await? {
             out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
         }
@@ -91,11 +87,7 @@ async fn read_many<C: ConnectionTrait>(
 
 /// Upserts `(key, used)` pairs in key order (one lock order for every writer: no deadlock
 /// between two batches touching the same counters).
-async fn upsert<C: ConnectionTrait>(
-    conn: &C,
-    rows: &[(&CounterKey, i64)],
-    only_create: bool,
-) -> Result<(), DbErr> {
+async fn upsert<C: ConnectionTrait>(conn: &C, rows: &[(&CounterKey, i64)]) -> Result<(), DbErr> {
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| tuple(r.0));
     rows.dedup_by(|a, b| tuple(a.0) == tuple(b.0));
@@ -124,30 +116,60 @@ async fn upsert<C: ConnectionTrait>(
                 .bind(at)
                 .push(")");
         }
-        sql.push(" ON CONFLICT (customer, feature, window_key) DO ");
-        sql.push(if only_create {
-            "NOTHING"
-        } else {
-            "UPDATE SET used = excluded.used, updated_at = excluded.updated_at"
-        });
+        sql.push(
+            " ON CONFLICT (customer, feature, window_key) DO UPDATE \
+             SET used = excluded.used, updated_at = excluded.updated_at",
+        );
         conn.execute_raw(sql.build()).await?;
     }
     Ok(())
 }
 
 /// Creates the missing counters of `keys` and locks all of them for the rest of the
-/// transaction (row locks in key order on PostgreSQL; SQLite's transaction already holds the
-/// write lock). Returns their current values by key tuple.
+/// transaction, in key order, in one statement per chunk: an upsert whose `DO UPDATE` takes
+/// the row lock on PostgreSQL (SQLite's transaction already holds the write lock) and whose
+/// `RETURNING` reads the value. An insert plans the same whatever the table's statistics,
+/// unlike a `SELECT … IN (…)` whose cached generic plan may stay a sequential scan.
 pub(crate) async fn lock_many<C: ConnectionTrait>(
     conn: &C,
     keys: &[&CounterKey],
 ) -> Result<HashMap<(String, String, String), i64>, DbErr> {
-    let rows: Vec<(&CounterKey, i64)> = keys.iter().map(|k| (*k, 0)).collect();
-    upsert(conn, &rows, true).await?;
-    let owned: Vec<CounterKey> = keys.iter().map(|k| (*k).clone()).collect();
-    let mut sorted = owned;
-    sorted.sort_by_key(tuple);
-    read_many(conn, &sorted, true).await
+    let mut keys = keys.to_vec();
+    keys.sort_by_key(|k| tuple(k));
+    keys.dedup_by(|a, b| tuple(a) == tuple(b));
+    let at = now();
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(150) {
+        let mut sql = Sql::new(conn.get_database_backend());
+        sql.push(
+            "INSERT INTO counters (customer, feature, window_key, used, resets_at, updated_at) \
+             VALUES ",
+        );
+        for (i, key) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(key.customer.as_str())
+                .push(", ")
+                .bind(key.feature.as_str())
+                .push(", ")
+                .bind(key.window_key.as_str())
+                .push(", 0, ")
+                .bind(key.resets_at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        sql.push(
+            " ON CONFLICT (customer, feature, window_key) DO UPDATE SET used = counters.used \
+             RETURNING customer, feature, window_key, used",
+        );
+        for row in conn.query_all_raw(sql.build()).await? {
+            out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Writes final values of counters locked with [`lock_many`].
@@ -158,7 +180,7 @@ pub(crate) async fn write_many<C: ConnectionTrait>(
     if values.is_empty() {
         return Ok(());
     }
-    upsert(conn, values, false).await
+    upsert(conn, values).await
 }
 
 pub(crate) fn key_of(key: &CounterKey) -> (String, String, String) {
@@ -281,7 +303,7 @@ impl CounterStore for SqlStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let values = read_many(self.db(), keys, false)
+        let values = read_many(self.db(), keys)
             .await
             .map_err(|e| counter_error(&e))?;
         Ok(keys

@@ -44,11 +44,15 @@ pub(crate) fn fault(e: &DbErr) -> Fault {
                     match code.as_ref() {
                         // PostgreSQL: check violation, numeric out of range, not null.
                         "23514" | "22003" | "23502" => Fault::Invalid,
-                        // PostgreSQL: serialization failure, deadlock, lock timeout.
-                        "40001" | "40P01" | "55P03" => Fault::Unavailable,
-                        // SQLite: constraint (check / not null), busy, locked.
+                        // PostgreSQL: serialization failure, deadlock, lock timeout, statement
+                        // timeout, shutdown, starting up, aborted transaction.
+                        "40001" | "40P01" | "55P03" | "57014" | "57P01" | "57P02" | "57P03"
+                        | "25P02" => Fault::Unavailable,
+                        // PostgreSQL: insufficient resources, connection exceptions.
+                        c if c.starts_with("53") || c.starts_with("08") => Fault::Unavailable,
+                        // SQLite: constraint (check / not null), busy, locked, I/O.
                         "275" | "1299" => Fault::Invalid,
-                        "5" | "6" | "517" | "261" => Fault::Unavailable,
+                        "5" | "6" | "517" | "261" | "262" | "773" | "10" => Fault::Unavailable,
                         _ => Fault::Other,
                     }
                 }
@@ -59,8 +63,9 @@ pub(crate) fn fault(e: &DbErr) -> Fault {
     }
 }
 
-/// A short, safe description of a database error for messages and logs.
-pub(crate) fn describe(e: &DbErr) -> String {
+/// A short, safe description of a database error for messages and logs: the kind of failure,
+/// never SQL text, values or the connection URL.
+pub fn describe(e: &DbErr) -> String {
     match fault(e) {
         Fault::Duplicate => "duplicate key".to_owned(),
         Fault::MissingReference => "missing referenced row".to_owned(),

@@ -24,7 +24,7 @@ mod usage_log;
 mod wallet;
 mod wiring;
 
-pub use error::SqlStoreError;
+pub use error::{SqlStoreError, describe as describe_db_error};
 pub use recorder::{GroupCommit, SqlUsageRecorder};
 
 #[cfg(feature = "testing")]

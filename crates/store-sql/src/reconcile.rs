@@ -1,7 +1,10 @@
 //! Reconciliation against SQL: every stored counter of a customer (or of everyone) against
-//! `SUM(delta)` of its usage events, including counters that have no events at all. A repair
-//! runs in one write transaction that first locks the counters it reads, so a usage batch
-//! committing meanwhile is either wholly counted or wholly after.
+//! `SUM(delta)` of its usage events, including counters that have no events at all.
+//!
+//! A report reads one consistent snapshot and locks nothing. A repair takes the write lock on
+//! the counters first — the whole `counters` table on PostgreSQL (`EXCLUSIVE` mode: reads go
+//! on, usage batches wait), the database on SQLite — so no batch can commit between the sums
+//! and the writes, not even one creating a counter.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +16,7 @@ use tollgate_quotas::CounterKey;
 use tollgate_usage::{Drift, DriftReport, UsageLogError};
 
 use crate::SqlStore;
+use crate::catalog::{lock_for_replace, snapshot};
 use crate::counters::write_many;
 use crate::error::{Fault, describe, failure, fault};
 use crate::sql::Sql;
@@ -46,8 +50,7 @@ async fn totals<C: ConnectionTrait>(
             .bind(c.as_str());
     }
     if counters {
-        sql.push(" ORDER BY customer, feature, window_key")
-            .for_update();
+        sql.push(" ORDER BY customer, feature, window_key");
     } else {
         sql.push(" GROUP BY customer, feature, window_key");
     }
@@ -82,8 +85,15 @@ impl Reconciler for SqlStore {
         customer: Option<&CustomerId>,
         repair: bool,
     ) -> Result<DriftReport, UsageLogError> {
-        let txn = self.write_txn().await.map_err(|e| usage_error(&e))?;
-        // Counters first (locked), then the events: see the module comment.
+        let txn = if repair {
+            let txn = self.write_txn().await.map_err(|e| usage_error(&e))?;
+            lock_for_replace(self, &txn, "counters")
+                .await
+                .map_err(|e| usage_error(&e))?;
+            txn
+        } else {
+            snapshot(self).await.map_err(|e| usage_error(&e))?
+        };
         let stored = totals(&txn, customer, true)
             .await
             .map_err(|e| usage_error(&e))?;

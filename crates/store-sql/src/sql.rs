@@ -39,15 +39,6 @@ impl Sql {
         self
     }
 
-    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, where the transaction already holds the
-    /// database's write lock (`BEGIN IMMEDIATE`).
-    pub(crate) fn for_update(&mut self) -> &mut Self {
-        if self.backend == DbBackend::Postgres {
-            self.text.push_str(" FOR UPDATE");
-        }
-        self
-    }
-
     pub(crate) fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
@@ -60,18 +51,10 @@ mod tests {
     #[test]
     fn placeholders_follow_the_dialect() {
         let mut pg = Sql::new(DbBackend::Postgres);
-        pg.push("SELECT ")
-            .bind(1_i64)
-            .push(", ")
-            .bind("a")
-            .for_update();
-        assert_eq!(pg.build().sql, "SELECT $1, $2 FOR UPDATE");
+        pg.push("SELECT ").bind(1_i64).push(", ").bind("a");
+        assert_eq!(pg.build().sql, "SELECT $1, $2");
         let mut lite = Sql::new(DbBackend::Sqlite);
-        lite.push("SELECT ")
-            .bind(1_i64)
-            .push(", ")
-            .bind("a")
-            .for_update();
+        lite.push("SELECT ").bind(1_i64).push(", ").bind("a");
         assert_eq!(lite.build().sql, "SELECT ?, ?");
     }
 }

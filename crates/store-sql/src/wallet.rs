@@ -151,7 +151,10 @@ fn insert_error(e: DbErr, id: &str) -> WalletError {
 
 /// Writes the customer's account row, creating it on first use: from here to the end of the
 /// transaction no other writer can touch this customer's ledger.
-async fn lock_account<C: ConnectionTrait>(conn: &C, customer: &CustomerId) -> Result<(), DbErr> {
+pub(crate) async fn lock_account<C: ConnectionTrait>(
+    conn: &C,
+    customer: &CustomerId,
+) -> Result<(), DbErr> {
     let row = accounts::Model {
         customer: customer.as_str().to_owned(),
         version: 1,
@@ -208,8 +211,9 @@ async fn by_reference<C: ConnectionTrait>(
 /// [`SqlStore::write_txn`]): locks the customer's account row, reads the ledger, asks
 /// [`plan_debit`] and inserts the entry it decides on. A repeated reference answers with the
 /// first entry and inserts nothing; a refused debit ([`WalletError::InsufficientCredits`],
-/// [`WalletError::Invalid`]) inserts nothing, and the caller rolls back (which also undoes the
-/// account row's version bump).
+/// [`WalletError::Invalid`]) inserts no entry; a caller that goes on with its transaction runs
+/// this inside a savepoint and rolls that back (the usage unit of work does), which also
+/// undoes the account row's version bump.
 pub(crate) async fn debit_on<C: ConnectionTrait>(
     conn: &C,
     d: &Debit,

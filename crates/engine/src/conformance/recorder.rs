@@ -39,6 +39,7 @@ pub async fn run_all(rig: &RecorderRig, prefix: &str) {
     refusal_writes_nothing(rig, prefix).await;
     insufficient_credits_writes_nothing(rig, prefix).await;
     consumed_step_leaves_counters_alone(rig, prefix).await;
+    invalid_event_writes_nothing(rig, prefix).await;
     race_never_overshoots(rig, prefix, 32, 20, 100).await;
     one_key_many_attempts(rig, prefix, 50).await;
 }
@@ -244,6 +245,37 @@ pub async fn insufficient_credits_writes_nothing(rig: &RecorderRig, prefix: &str
         .await;
     assert!(matches!(out, Err(CommitError::InsufficientCredits { .. })));
     assert_eq!(ok(rig.counters.get(&counter_key(&c)).await, "counter"), 1);
+}
+
+/// An event the log refuses (properties not an object) writes nothing — not even the debit
+/// that came before it in the unit.
+pub async fn invalid_event_writes_nothing(rig: &RecorderRig, prefix: &str) {
+    let c = customer(prefix, "invalid");
+    let grant = LedgerEntry {
+        id: new_id("led"),
+        customer: c.clone(),
+        currency: Currency::USD,
+        kind: EntryKind::Grant,
+        amount: Decimal::new(1000, 2),
+        created_at: at() - chrono::Duration::hours(1),
+        expires_at: None,
+        reference: Some(format!("grant:{c}")),
+        description: "top-up".to_owned(),
+    };
+    ok(rig.wallet.append(grant).await, "grant");
+    let mut unit = commit(&c, "bad", 2, Some(10), Some(Decimal::new(100, 2)));
+    unit.event.properties = serde_json::json!(["not", "an", "object"]);
+    let out = rig.recorder.commit(unit).await;
+    assert!(matches!(out, Err(CommitError::Invalid(_))), "{out:?}");
+    assert_eq!(
+        ok(rig.wallet.entries(&c).await, "entries").len(),
+        1,
+        "no debit"
+    );
+    assert_eq!(ok(rig.counters.get(&counter_key(&c)).await, "counter"), 0);
+    let key = ok(IdempotencyKey::parse("bad"), "key");
+    assert_eq!(ok(rig.log.find_by_key(&c, &key).await, "find"), None);
+    assert_eq!(journaled(rig, &c).await, 0);
 }
 
 pub async fn consumed_step_leaves_counters_alone(rig: &RecorderRig, prefix: &str) {

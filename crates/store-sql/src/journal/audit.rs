@@ -38,8 +38,9 @@ mod entity {
 
 use entity::{Column, Entity as Entries, Model as Row};
 
-/// Rows per multi-row insert (8 values each).
-const INSERT_CHUNK: usize = 1000;
+/// Rows per multi-row insert (8 values each), kept to one TCP segment per statement (see
+/// `usage_log::INSERT_CHUNK`).
+const INSERT_CHUNK: usize = 64;
 
 fn to_row(e: &AuditEntry) -> Row {
     Row {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, TransactionTrait};
 use tollgate_engine::{CommitError, CommitOutcome, CounterStep, UsageCommit};
 use tollgate_kernel::{CustomerId, IdempotencyKey};
 use tollgate_quotas::{CounterKey, apply_consume};
@@ -14,8 +14,8 @@ use crate::SqlStore;
 use crate::counters::{key_of, lock_many, write_many};
 use crate::error::{Fault, describe, failure, fault};
 use crate::journal::append_audit;
-use crate::usage_log::{find_keys, insert_events};
-use crate::wallet::debit_on;
+use crate::usage_log::{as_stored, find_keys, insert_events};
+use crate::wallet::{debit_on, lock_account};
 
 type Answer = Result<CommitOutcome, CommitError>;
 
@@ -82,7 +82,10 @@ pub(super) async fn commit_all(store: &SqlStore, commits: Vec<UsageCommit>) -> V
 async fn with_retries(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<Answer>, Abort> {
     let mut attempt = 0;
     loop {
-        match commit_batch(store, commits).await {
+        // The first attempt is optimistic: no lookup of stored keys, the unique index is the
+        // check. A conflict aborts it and every retry looks the keys up first.
+        let r = commit_batch(store, commits, attempt > 0).await;
+        match r {
             Ok(answers) => return Ok(answers),
             Err(abort) if abort.transient() && attempt < RETRIES => {
                 attempt += 1;
@@ -99,16 +102,25 @@ fn idem(e: &UsageEvent) -> Idem {
     (e.customer.clone(), e.idempotency_key.clone())
 }
 
-async fn commit_batch(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<Answer>, Abort> {
+async fn commit_batch(
+    store: &SqlStore,
+    commits: &[&UsageCommit],
+    lookup: bool,
+) -> Result<Vec<Answer>, Abort> {
     let txn = store.write_txn().await?;
 
-    // 1. Idempotency keys already stored: their first answer, nothing written.
-    let keys: Vec<Idem> = commits.iter().map(|c| idem(&c.event)).collect();
-    let mut seen: HashMap<Idem, UsageEvent> = find_keys(&txn, &keys)
-        .await?
-        .into_iter()
-        .map(|e| (idem(&e), e))
-        .collect();
+    // 1. Idempotency keys already stored: their first answer, nothing written. Skipped on a
+    //    first attempt: retries of a stored key are rare, and the unique index on
+    //    `(customer, idempotency_key)` refuses the insert (aborting the batch) if one is there.
+    let mut seen: HashMap<Idem, UsageEvent> = HashMap::new();
+    if lookup {
+        let keys: Vec<Idem> = commits.iter().map(|c| idem(&c.event)).collect();
+        seen = find_keys(&txn, &keys)
+            .await?
+            .into_iter()
+            .map(|e| (idem(&e), e))
+            .collect();
+    }
 
     // 2. Create and lock every counter the batch may move, in one lock order.
     let to_lock: Vec<&CounterKey> = commits
@@ -125,6 +137,17 @@ async fn commit_batch(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<
         lock_many(&txn, &to_lock).await?
     };
     let mut changed: HashMap<(String, String, String), &CounterKey> = HashMap::new();
+    // Then the wallets the batch may debit, in customer order (the same order for everyone).
+    let mut payers: Vec<&CustomerId> = commits
+        .iter()
+        .filter(|c| c.pay_from_wallet && !seen.contains_key(&idem(&c.event)))
+        .map(|c| &c.event.customer)
+        .collect();
+    payers.sort();
+    payers.dedup();
+    for customer in payers {
+        lock_account(&txn, customer).await?;
+    }
 
     // 3. Decide each event in arrival order.
     let mut answers = Vec::with_capacity(commits.len());
@@ -154,14 +177,19 @@ async fn commit_batch(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<
             CounterStep::Consumed(c) => (*c, None),
         };
         let (event, debit, audit) = commit.complete(&consumption);
+        // Answer with the event exactly as it is stored (instants to the microsecond).
+        let event = as_stored(event);
         if let Err(e) = event.validate() {
             answers.push(Err(CommitError::Invalid(e.to_string())));
             continue;
         }
         if let Some(d) = &debit {
-            match debit_on(&txn, d).await {
-                Ok(_) => {}
+            // A savepoint: a refused debit leaves no trace and the batch's transaction usable.
+            let savepoint = txn.begin().await?;
+            match debit_on(&savepoint, d).await {
+                Ok(_) => savepoint.commit().await?,
                 Err(e @ (WalletError::InsufficientCredits { .. } | WalletError::Invalid(_))) => {
+                    savepoint.rollback().await?;
                     answers.push(Err(e.into()));
                     continue;
                 }
