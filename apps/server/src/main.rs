@@ -5,6 +5,9 @@ mod database;
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_CATALOG: &str = "fixtures/catalogs/saas.toml";
 
 const USAGE: &str = "\

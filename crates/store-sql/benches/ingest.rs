@@ -6,7 +6,7 @@
 //! cargo bench -p tollgate-store-sql --bench ingest
 //! ```
 //! Environment: `TOLLGATE_TEST_DATABASE_URL` (default the local server's `test` database),
-//! `BENCH_SECONDS` per measurement (default 10), `BENCH_CLIENTS` concurrent callers (256;
+//! `BENCH_SECONDS` per measurement (default 10), `BENCH_CLIENTS` concurrent callers (1024;
 //! pgbench and the one-per-transaction recorder get at most 64 connections), `BENCH_WORKERS` and
 //! `BENCH_BATCH` for the group committer (defaults of `GroupCommit`), `BENCH_SKIP_DIRECT=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -21,6 +21,10 @@ use tollgate_kernel::CustomerId;
 use tollgate_quotas::Consumption;
 use tollgate_store_sql::testing::{TestDb, postgres_url};
 use tollgate_store_sql::{GroupCommit, SqlStore, SqlUsageRecorder};
+
+/// The allocator the `tollgate` server runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -100,7 +104,7 @@ fn pgbench(schema: &str, clients: u64, seconds: u64) -> Option<f64> {
 
 fn main() {
     let seconds = env_or("BENCH_SECONDS", 10);
-    let clients = env_or("BENCH_CLIENTS", 256);
+    let clients = env_or("BENCH_CLIENTS", 1024);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -172,6 +172,54 @@ pub(crate) async fn lock_many<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Adds each `(key, total)` (totals ≥ 0) in one upsert per chunk, in key order, and returns
+/// the values after the addition — the row stays locked for the rest of the transaction. A
+/// counter the addition would overflow is left alone and absent from the answer.
+pub(crate) async fn add_many<C: ConnectionTrait>(
+    conn: &C,
+    totals: &[(&CounterKey, i64)],
+) -> Result<HashMap<(String, String, String), i64>, DbErr> {
+    let mut rows = totals.to_vec();
+    rows.sort_by_key(|r| tuple(r.0));
+    let at = now();
+    let mut out = HashMap::new();
+    for chunk in rows.chunks(150) {
+        let mut sql = Sql::new(conn.get_database_backend());
+        sql.push(
+            "INSERT INTO counters (customer, feature, window_key, used, resets_at, updated_at) \
+             VALUES ",
+        );
+        for (i, (key, total)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(key.customer.as_str())
+                .push(", ")
+                .bind(key.feature.as_str())
+                .push(", ")
+                .bind(key.window_key.as_str())
+                .push(", ")
+                .bind(*total)
+                .push(", ")
+                .bind(key.resets_at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        sql.push(
+            " ON CONFLICT (customer, feature, window_key) DO UPDATE \
+             SET used = counters.used + excluded.used, updated_at = excluded.updated_at \
+             WHERE counters.used <= 9223372036854775807 - excluded.used \
+             RETURNING customer, feature, window_key, used",
+        );
+        for row in conn.query_all_raw(sql.build()).await? {
+            out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
+        }
+    }
+    Ok(out)
+}
+
 /// Writes final values of counters locked with [`lock_many`].
 pub(crate) async fn write_many<C: ConnectionTrait>(
     conn: &C,

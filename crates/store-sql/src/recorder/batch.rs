@@ -1,17 +1,17 @@
 //! One batch of usage commits in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use sea_orm::{DbErr, TransactionTrait};
 use tollgate_engine::{CommitError, CommitOutcome, CounterStep, UsageCommit};
-use tollgate_kernel::{CustomerId, IdempotencyKey};
+use tollgate_kernel::{CustomerId, Enforcement, IdempotencyKey};
 use tollgate_quotas::{CounterKey, apply_consume};
 use tollgate_usage::UsageEvent;
 use tollgate_wallet::WalletError;
 
 use crate::SqlStore;
-use crate::counters::{key_of, lock_many, write_many};
+use crate::counters::{add_many, key_of, lock_many, write_many};
 use crate::error::{Fault, describe, failure, fault};
 use crate::journal::append_audit;
 use crate::usage_log::{as_stored, find_keys, insert_events};
@@ -97,6 +97,7 @@ async fn with_retries(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<
 }
 
 type Idem = (CustomerId, IdempotencyKey);
+type Tuple = (String, String, String);
 
 fn idem(e: &UsageEvent) -> Idem {
     (e.customer.clone(), e.idempotency_key.clone())
@@ -122,21 +123,53 @@ async fn commit_batch(
             .collect();
     }
 
-    // 2. Create and lock every counter the batch may move, in one lock order.
-    let to_lock: Vec<&CounterKey> = commits
-        .iter()
-        .filter(|c| !seen.contains_key(&idem(&c.event)))
-        .filter_map(|c| match &c.counter {
-            CounterStep::Consume(req) => Some(&req.key),
-            CounterStep::Consumed(_) => None,
+    // 2. Counters. Where no request of the batch can be refused (no hard limit, no decrease)
+    //    the batch's total is added in one upsert that locks the row and returns the sum's
+    //    end value: the start value is that minus the total, and the events are decided from
+    //    it as below. Every other counter is locked and read first, then written.
+    let mut totals: HashMap<Tuple, (&CounterKey, Option<i64>, bool)> = HashMap::new();
+    let mut firsts: HashSet<Idem> = HashSet::new();
+    for commit in commits {
+        let k = idem(&commit.event);
+        if seen.contains_key(&k) || !firsts.insert(k) {
+            continue;
+        }
+        if let CounterStep::Consume(req) = &commit.counter {
+            let entry = totals
+                .entry(key_of(&req.key))
+                .or_insert((&req.key, Some(0), false));
+            entry.1 = entry.1.and_then(|t| t.checked_add(req.amount));
+            entry.2 |=
+                req.amount < 0 || (req.enforcement == Enforcement::Hard && req.limit.is_some());
+        }
+    }
+    let additions: Vec<(&CounterKey, i64)> = totals
+        .values()
+        .filter_map(|(key, total, constrained)| match total {
+            Some(t) if !constrained => Some((*key, *t)),
+            _ => None,
         })
         .collect();
-    let mut values = if to_lock.is_empty() {
-        HashMap::new()
-    } else {
-        lock_many(&txn, &to_lock).await?
-    };
-    let mut changed: HashMap<(String, String, String), &CounterKey> = HashMap::new();
+    let added = add_many(&txn, &additions).await?;
+    let mut values: HashMap<Tuple, i64> = HashMap::new();
+    let mut expected_end: HashMap<Tuple, i64> = HashMap::new();
+    for (key, total) in &additions {
+        let t = key_of(key);
+        if let Some(end) = added.get(&t) {
+            values.insert(t.clone(), end - total);
+            expected_end.insert(t, *end);
+        }
+    }
+    // The rest (and any addition refused because it would overflow) under the lock.
+    let to_lock: Vec<&CounterKey> = totals
+        .iter()
+        .filter(|(t, _)| !expected_end.contains_key(*t))
+        .map(|(_, (key, _, _))| *key)
+        .collect();
+    if !to_lock.is_empty() {
+        values.extend(lock_many(&txn, &to_lock).await?);
+    }
+    let mut changed: HashMap<Tuple, &CounterKey> = HashMap::new();
     // Then the wallets the batch may debit, in customer order (the same order for everyone).
     let mut payers: Vec<&CustomerId> = commits
         .iter()
@@ -151,11 +184,16 @@ async fn commit_batch(
 
     // 3. Decide each event in arrival order.
     let mut answers = Vec::with_capacity(commits.len());
-    let mut events = Vec::new();
+    let mut events: Vec<UsageEvent> = Vec::new();
     let mut journal = Vec::new();
+    // Keys written earlier in this batch: the index of their event in `events`.
+    let mut written: HashMap<Idem, usize> = HashMap::new();
     for commit in commits {
         let k = idem(&commit.event);
-        if let Some(first) = seen.get(&k) {
+        let first = seen
+            .get(&k)
+            .or_else(|| written.get(&k).and_then(|i| events.get(*i)));
+        if let Some(first) = first {
             answers.push(Ok(CommitOutcome::Duplicate(first.clone())));
             continue;
         }
@@ -200,7 +238,7 @@ async fn commit_batch(
             values.insert(key_of(key), consumption.used);
             changed.insert(key_of(key), key);
         }
-        seen.insert(k, event.clone());
+        written.insert(k, events.len());
         journal.extend(audit);
         answers.push(Ok(CommitOutcome::Inserted {
             event: event.clone(),
@@ -210,9 +248,14 @@ async fn commit_batch(
     }
 
     // 4. Write it all, then commit: nobody is answered before the commit.
+    // Counters added up front need a write only where some event did not go through.
+    for (key, _) in &additions {
+        changed.insert(key_of(key), key);
+    }
     let finals: Vec<(&CounterKey, i64)> = changed
         .iter()
         .map(|(tuple, key)| (*key, values.get(tuple).copied().unwrap_or(0)))
+        .filter(|(key, value)| expected_end.get(&key_of(key)) != Some(value))
         .collect();
     write_many(&txn, &finals).await?;
     events.sort_by_key(idem);

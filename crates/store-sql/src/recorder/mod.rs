@@ -8,13 +8,15 @@
 //!
 //! **Group commit**: concurrent callers queue on a channel; a worker takes what is waiting
 //! (up to `max_batch`), lingers up to `max_wait` for more only when callers are evidently
-//! concurrent, and commits them together: one durable flush for many events. A batch that
+//! concurrent, and commits them together: one durable flush for many events. Each worker owns
+//! the customers that hash to it, so two workers never wait for each other's counter locks
+//! and their transactions run side by side. A batch that
 //! fails on a transient conflict (two batches inserting one idempotency key, a deadlock) is
 //! retried; one that keeps failing is split so a single bad event cannot fail its neighbours.
 
 mod batch;
 
-use std::sync::Arc;
+use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -30,8 +32,8 @@ pub struct GroupCommit {
     pub max_batch: usize,
     /// Longest a worker waits for more events once it knows callers are concurrent.
     pub max_wait: Duration,
-    /// Transactions in flight at once (PostgreSQL commits them in parallel; on SQLite they
-    /// queue for the write lock, so 1 is enough).
+    /// Transactions in flight at once, each for its own share of the customers (PostgreSQL
+    /// commits them in parallel; on SQLite they queue for the one write lock).
     pub workers: usize,
 }
 
@@ -40,7 +42,7 @@ impl Default for GroupCommit {
         Self {
             max_batch: 512,
             max_wait: Duration::from_millis(2),
-            workers: 2,
+            workers: 4,
         }
     }
 }
@@ -54,13 +56,14 @@ struct Job {
 /// batch of concurrent events ([`Self::grouped`]).
 pub struct SqlUsageRecorder {
     store: SqlStore,
-    queue: Option<mpsc::Sender<Job>>,
+    /// One queue per worker; empty for one transaction per event.
+    queues: Vec<mpsc::Sender<Job>>,
 }
 
 impl std::fmt::Debug for SqlUsageRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqlUsageRecorder")
-            .field("grouped", &self.queue.is_some())
+            .field("workers", &self.queues.len())
             .finish_non_exhaustive()
     }
 }
@@ -68,34 +71,45 @@ impl std::fmt::Debug for SqlUsageRecorder {
 impl SqlUsageRecorder {
     /// One transaction per event.
     pub fn direct(store: SqlStore) -> Self {
-        Self { store, queue: None }
+        Self {
+            store,
+            queues: Vec::new(),
+        }
     }
 
     /// Group commit. Spawns `options.workers` tasks on the current Tokio runtime; they stop
     /// when the recorder is dropped and the queue is drained.
     pub fn grouped(store: SqlStore, options: GroupCommit) -> Self {
-        let capacity = options.max_batch.max(1) * options.workers.max(1) * 4;
-        let (tx, rx) = mpsc::channel(capacity);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..options.workers.max(1) {
-            let worker = Worker {
-                store: store.clone(),
-                rx: rx.clone(),
-                options,
-            };
-            tokio::spawn(worker.run());
-        }
-        Self {
-            store,
-            queue: Some(tx),
-        }
+        let capacity = options.max_batch.max(1) * 4;
+        let queues = (0..options.workers.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(capacity);
+                let worker = Worker {
+                    store: store.clone(),
+                    rx: Mutex::new(rx),
+                    options,
+                };
+                tokio::spawn(worker.run());
+                tx
+            })
+            .collect();
+        Self { store, queues }
+    }
+
+    /// The worker that owns `customer`'s counters.
+    fn queue_for(&self, customer: &str) -> Option<&mpsc::Sender<Job>> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        customer.hash(&mut hasher);
+        let n = u64::try_from(self.queues.len()).ok()?;
+        let i = usize::try_from(hasher.finish() % n.max(1)).ok()?;
+        self.queues.get(i)
     }
 }
 
 #[async_trait]
 impl UsageRecorder for SqlUsageRecorder {
     async fn commit(&self, commit: UsageCommit) -> Result<CommitOutcome, CommitError> {
-        let Some(queue) = &self.queue else {
+        let Some(queue) = self.queue_for(commit.event.customer.as_str()) else {
             return batch::commit_all(&self.store, vec![commit])
                 .await
                 .into_iter()
@@ -115,7 +129,7 @@ impl UsageRecorder for SqlUsageRecorder {
 
 struct Worker {
     store: SqlStore,
-    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
+    rx: Mutex<mpsc::Receiver<Job>>,
     options: GroupCommit,
 }
 
