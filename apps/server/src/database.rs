@@ -49,19 +49,29 @@ async fn connect(url: &str) -> Result<SqlStore, ExitCode> {
     })
 }
 
-/// `tollgate migrate [up | down [N] | status]`.
-#[allow(clippy::print_stdout)]
-pub fn migrate(args: &[&str]) -> ExitCode {
+/// Runs `task` on the configured database, without migrating it first.
+fn on_store<F, Fut>(task: F) -> ExitCode
+where
+    F: FnOnce(SqlStore, String) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
     let url = database_url();
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     rt.block_on(async {
-        let store = match connect(&url).await {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        match connect(&url).await {
+            Ok(store) => task(store, url).await,
+            Err(code) => code,
+        }
+    })
+}
+
+/// `tollgate migrate [up | down [N] | status]`.
+#[allow(clippy::print_stdout)]
+pub fn migrate(args: &[&str]) -> ExitCode {
+    on_store(|store, url| async move {
         let db = store.db();
         let result = match args {
             [] | ["up"] => Migrator::up(db, None).await,
@@ -118,16 +128,7 @@ pub fn reconcile(args: &[&str]) -> ExitCode {
         },
         None => None,
     };
-    let url = database_url();
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    rt.block_on(async {
-        let store = match connect(&url).await {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+    on_store(|store, _url| async move {
         let engine = store.engine(
             Arc::new(SystemClock::new()),
             None,

@@ -85,13 +85,21 @@ async fn read_many<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Upserts `(key, used)` pairs in key order (one lock order for every writer: no deadlock
-/// between two batches touching the same counters).
-async fn upsert<C: ConnectionTrait>(conn: &C, rows: &[(&CounterKey, i64)]) -> Result<(), DbErr> {
+/// Upserts `(key, used)` rows in key order — one lock order for every writer, so two batches
+/// touching the same counters never deadlock — 150 rows a statement, with `on_conflict` as
+/// the `DO UPDATE` clause. With `returning`, answers each row's value after the statement
+/// (rows the clause's `WHERE` skipped are absent).
+async fn upsert_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[(&CounterKey, i64)],
+    on_conflict: &str,
+    returning: bool,
+) -> Result<HashMap<(String, String, String), i64>, DbErr> {
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| tuple(r.0));
     rows.dedup_by(|a, b| tuple(a.0) == tuple(b.0));
     let at = now();
+    let mut out = HashMap::new();
     for chunk in rows.chunks(150) {
         let mut sql = Sql::new(conn.get_database_backend());
         sql.push(
@@ -116,111 +124,51 @@ async fn upsert<C: ConnectionTrait>(conn: &C, rows: &[(&CounterKey, i64)]) -> Re
                 .bind(at)
                 .push(")");
         }
-        sql.push(
-            " ON CONFLICT (customer, feature, window_key) DO UPDATE \
-             SET used = excluded.used, updated_at = excluded.updated_at",
-        );
-        conn.execute_raw(sql.build()).await?;
+        sql.push(" ON CONFLICT (customer, feature, window_key) DO UPDATE ")
+            .push(on_conflict);
+        if returning {
+            sql.push(" RETURNING customer, feature, window_key, used");
+            for row in conn.query_all_raw(sql.build()).await? {
+                out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
+            }
+        } else {
+            conn.execute_raw(sql.build()).await?;
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Creates the missing counters of `keys` and locks all of them for the rest of the
-/// transaction, in key order, in one statement per chunk: an upsert whose `DO UPDATE` takes
-/// the row lock on PostgreSQL (SQLite's transaction already holds the write lock) and whose
-/// `RETURNING` reads the value. An insert plans the same whatever the table's statistics,
-/// unlike a `SELECT … IN (…)` whose cached generic plan may stay a sequential scan.
+/// transaction: an upsert whose `DO UPDATE` takes the row lock on PostgreSQL (SQLite's
+/// transaction already holds the write lock) and whose `RETURNING` reads the value. An insert
+/// plans the same whatever the table's statistics, unlike a `SELECT … IN (…)` whose cached
+/// generic plan may stay a sequential scan.
 pub(crate) async fn lock_many<C: ConnectionTrait>(
     conn: &C,
     keys: &[&CounterKey],
 ) -> Result<HashMap<(String, String, String), i64>, DbErr> {
-    let mut keys = keys.to_vec();
-    keys.sort_by_key(|k| tuple(k));
-    keys.dedup_by(|a, b| tuple(a) == tuple(b));
-    let at = now();
-    let mut out = HashMap::new();
-    for chunk in keys.chunks(150) {
-        let mut sql = Sql::new(conn.get_database_backend());
-        sql.push(
-            "INSERT INTO counters (customer, feature, window_key, used, resets_at, updated_at) \
-             VALUES ",
-        );
-        for (i, key) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(key.customer.as_str())
-                .push(", ")
-                .bind(key.feature.as_str())
-                .push(", ")
-                .bind(key.window_key.as_str())
-                .push(", 0, ")
-                .bind(key.resets_at)
-                .push(", ")
-                .bind(at)
-                .push(")");
-        }
-        sql.push(
-            " ON CONFLICT (customer, feature, window_key) DO UPDATE SET used = counters.used \
-             RETURNING customer, feature, window_key, used",
-        );
-        for row in conn.query_all_raw(sql.build()).await? {
-            out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
-        }
-    }
-    Ok(out)
+    let rows: Vec<(&CounterKey, i64)> = keys.iter().map(|k| (*k, 0)).collect();
+    upsert_rows(conn, &rows, "SET used = counters.used", true).await
 }
 
-/// Adds each `(key, total)` (totals ≥ 0) in one upsert per chunk, in key order, and returns
-/// the values after the addition — the row stays locked for the rest of the transaction. A
-/// counter the addition would overflow is left alone and absent from the answer.
+/// Adds each `(key, total)` (totals ≥ 0) and returns the values after the addition — the row
+/// stays locked for the rest of the transaction. A counter the addition would overflow is left
+/// alone and absent from the answer.
 pub(crate) async fn add_many<C: ConnectionTrait>(
     conn: &C,
     totals: &[(&CounterKey, i64)],
 ) -> Result<HashMap<(String, String, String), i64>, DbErr> {
-    let mut rows = totals.to_vec();
-    rows.sort_by_key(|r| tuple(r.0));
-    let at = now();
-    let mut out = HashMap::new();
-    for chunk in rows.chunks(150) {
-        let mut sql = Sql::new(conn.get_database_backend());
-        sql.push(
-            "INSERT INTO counters (customer, feature, window_key, used, resets_at, updated_at) \
-             VALUES ",
-        );
-        for (i, (key, total)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(key.customer.as_str())
-                .push(", ")
-                .bind(key.feature.as_str())
-                .push(", ")
-                .bind(key.window_key.as_str())
-                .push(", ")
-                .bind(*total)
-                .push(", ")
-                .bind(key.resets_at)
-                .push(", ")
-                .bind(at)
-                .push(")");
-        }
-        sql.push(
-            " ON CONFLICT (customer, feature, window_key) DO UPDATE \
-             SET used = counters.used + excluded.used, updated_at = excluded.updated_at \
-             WHERE counters.used <= 9223372036854775807 - excluded.used \
-             RETURNING customer, feature, window_key, used",
-        );
-        for row in conn.query_all_raw(sql.build()).await? {
-            out.insert(row_key(&row)?, row.try_get::<i64>("", "used")?);
-        }
-    }
-    Ok(out)
+    upsert_rows(
+        conn,
+        totals,
+        "SET used = counters.used + excluded.used, updated_at = excluded.updated_at \
+         WHERE counters.used <= 9223372036854775807 - excluded.used",
+        true,
+    )
+    .await
 }
 
-/// Writes final values of counters locked with [`lock_many`].
+/// Writes final values of counters locked with [`lock_many`] or [`add_many`].
 pub(crate) async fn write_many<C: ConnectionTrait>(
     conn: &C,
     values: &[(&CounterKey, i64)],
@@ -228,7 +176,14 @@ pub(crate) async fn write_many<C: ConnectionTrait>(
     if values.is_empty() {
         return Ok(());
     }
-    upsert(conn, values).await
+    upsert_rows(
+        conn,
+        values,
+        "SET used = excluded.used, updated_at = excluded.updated_at",
+        false,
+    )
+    .await
+    .map(|_| ())
 }
 
 pub(crate) fn key_of(key: &CounterKey) -> (String, String, String) {
