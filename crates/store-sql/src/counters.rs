@@ -43,7 +43,7 @@ fn bind_key(sql: &mut Sql, key: &CounterKey) {
         .push(")");
 }
 
-fn row_key(row: &sea_orm::QueryResult) -> Result<(String, String, String), DbErr> {
+fn row_key(row: &sea_orm::QueryResult) -> Result<RowKey, DbErr> {
     Ok((
         row.try_get::<String>("", "customer")?,
         row.try_get::<String>("", "feature")?,
@@ -51,7 +51,10 @@ fn row_key(row: &sea_orm::QueryResult) -> Result<(String, String, String), DbErr
     ))
 }
 
-fn tuple(key: &CounterKey) -> (String, String, String) {
+/// A counter's key as the database row's key columns.
+pub(crate) type RowKey = (String, String, String);
+
+pub(crate) fn key_of(key: &CounterKey) -> RowKey {
     (
         key.customer.as_str().to_owned(),
         key.feature.as_str().to_owned(),
@@ -63,7 +66,7 @@ fn tuple(key: &CounterKey) -> (String, String, String) {
 async fn read_many<C: ConnectionTrait>(
     conn: &C,
     keys: &[CounterKey],
-) -> Result<HashMap<(String, String, String), i64>, DbErr> {
+) -> Result<HashMap<RowKey, i64>, DbErr> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(300) {
         let mut sql = Sql::new(conn.get_database_backend());
@@ -94,10 +97,10 @@ async fn upsert_rows<C: ConnectionTrait>(
     rows: &[(&CounterKey, i64)],
     on_conflict: &str,
     returning: bool,
-) -> Result<HashMap<(String, String, String), i64>, DbErr> {
+) -> Result<HashMap<RowKey, i64>, DbErr> {
     let mut rows = rows.to_vec();
-    rows.sort_by_key(|r| tuple(r.0));
-    rows.dedup_by(|a, b| tuple(a.0) == tuple(b.0));
+    rows.sort_by_key(|r| key_of(r.0));
+    rows.dedup_by(|a, b| key_of(a.0) == key_of(b.0));
     let at = now();
     let mut out = HashMap::new();
     for chunk in rows.chunks(150) {
@@ -146,7 +149,7 @@ async fn upsert_rows<C: ConnectionTrait>(
 pub(crate) async fn lock_many<C: ConnectionTrait>(
     conn: &C,
     keys: &[&CounterKey],
-) -> Result<HashMap<(String, String, String), i64>, DbErr> {
+) -> Result<HashMap<RowKey, i64>, DbErr> {
     let rows: Vec<(&CounterKey, i64)> = keys.iter().map(|k| (*k, 0)).collect();
     upsert_rows(conn, &rows, "SET used = counters.used", true).await
 }
@@ -157,7 +160,7 @@ pub(crate) async fn lock_many<C: ConnectionTrait>(
 pub(crate) async fn add_many<C: ConnectionTrait>(
     conn: &C,
     totals: &[(&CounterKey, i64)],
-) -> Result<HashMap<(String, String, String), i64>, DbErr> {
+) -> Result<HashMap<RowKey, i64>, DbErr> {
     upsert_rows(
         conn,
         totals,
@@ -184,10 +187,6 @@ pub(crate) async fn write_many<C: ConnectionTrait>(
     )
     .await
     .map(|_| ())
-}
-
-pub(crate) fn key_of(key: &CounterKey) -> (String, String, String) {
-    tuple(key)
 }
 
 impl SqlStore {
@@ -227,7 +226,7 @@ impl SqlStore {
         let current = lock_many(&txn, &[&req.key])
             .await
             .map_err(|e| counter_error(&e))?
-            .get(&tuple(&req.key))
+            .get(&key_of(&req.key))
             .copied()
             .unwrap_or(0);
         let outcome = apply_consume(current, req)?;
@@ -311,7 +310,7 @@ impl CounterStore for SqlStore {
             .map_err(|e| counter_error(&e))?;
         Ok(keys
             .iter()
-            .map(|k| values.get(&tuple(k)).copied().unwrap_or(0))
+            .map(|k| values.get(&key_of(k)).copied().unwrap_or(0))
             .collect())
     }
 

@@ -11,7 +11,7 @@ use tollgate_usage::UsageEvent;
 use tollgate_wallet::WalletError;
 
 use crate::SqlStore;
-use crate::counters::{add_many, key_of, lock_many, write_many};
+use crate::counters::{RowKey, add_many, key_of, lock_many, write_many};
 use crate::error::{Fault, describe, failure, fault};
 use crate::journal::append_audit;
 use crate::usage_log::{as_stored, find_keys, insert_events};
@@ -97,7 +97,6 @@ async fn with_retries(store: &SqlStore, commits: &[&UsageCommit]) -> Result<Vec<
 }
 
 type Idem = (CustomerId, IdempotencyKey);
-type Tuple = (String, String, String);
 
 fn idem(e: &UsageEvent) -> Idem {
     (e.customer.clone(), e.idempotency_key.clone())
@@ -109,13 +108,13 @@ async fn commit_batch(
     lookup: bool,
 ) -> Result<Vec<Answer>, Abort> {
     let txn = store.write_txn().await?;
+    let keys: Vec<Idem> = commits.iter().map(|c| idem(&c.event)).collect();
 
     // 1. Idempotency keys already stored: their first answer, nothing written. Skipped on a
     //    first attempt: retries of a stored key are rare, and the unique index on
     //    `(customer, idempotency_key)` refuses the insert (aborting the batch) if one is there.
     let mut seen: HashMap<Idem, UsageEvent> = HashMap::new();
     if lookup {
-        let keys: Vec<Idem> = commits.iter().map(|c| idem(&c.event)).collect();
         seen = find_keys(&txn, &keys)
             .await?
             .into_iter()
@@ -127,11 +126,10 @@ async fn commit_batch(
     //    the batch's total is added in one upsert that locks the row and returns the sum's
     //    end value: the start value is that minus the total, and the events are decided from
     //    it as below. Every other counter is locked and read first, then written.
-    let mut totals: HashMap<Tuple, (&CounterKey, Option<i64>, bool)> = HashMap::new();
-    let mut firsts: HashSet<Idem> = HashSet::new();
-    for commit in commits {
-        let k = idem(&commit.event);
-        if seen.contains_key(&k) || !firsts.insert(k) {
+    let mut totals: HashMap<RowKey, (&CounterKey, Option<i64>, bool)> = HashMap::new();
+    let mut firsts: HashSet<&Idem> = HashSet::new();
+    for (commit, k) in commits.iter().zip(&keys) {
+        if seen.contains_key(k) || !firsts.insert(k) {
             continue;
         }
         if let CounterStep::Consume(req) = &commit.counter {
@@ -150,31 +148,33 @@ async fn commit_batch(
             _ => None,
         })
         .collect();
-    let added = add_many(&txn, &additions).await?;
-    let mut values: HashMap<Tuple, i64> = HashMap::new();
-    let mut expected_end: HashMap<Tuple, i64> = HashMap::new();
+    // What each counter holds in the database once this step is done; `values` follows the
+    // decisions below, and only counters that end up elsewhere are written again.
+    let mut in_db = add_many(&txn, &additions).await?;
+    let mut values: HashMap<RowKey, i64> = HashMap::new();
     for (key, total) in &additions {
-        let t = key_of(key);
-        if let Some(end) = added.get(&t) {
-            values.insert(t.clone(), end - total);
-            expected_end.insert(t, *end);
+        let row = key_of(key);
+        if let Some(end) = in_db.get(&row) {
+            values.insert(row, end - total);
         }
     }
     // The rest (and any addition refused because it would overflow) under the lock.
     let to_lock: Vec<&CounterKey> = totals
         .iter()
-        .filter(|(t, _)| !expected_end.contains_key(*t))
+        .filter(|(row, _)| !in_db.contains_key(*row))
         .map(|(_, (key, _, _))| *key)
         .collect();
     if !to_lock.is_empty() {
-        values.extend(lock_many(&txn, &to_lock).await?);
+        let locked = lock_many(&txn, &to_lock).await?;
+        values.extend(locked.iter().map(|(row, v)| (row.clone(), *v)));
+        in_db.extend(locked);
     }
-    let mut changed: HashMap<Tuple, &CounterKey> = HashMap::new();
     // Then the wallets the batch may debit, in customer order (the same order for everyone).
     let mut payers: Vec<&CustomerId> = commits
         .iter()
-        .filter(|c| c.pay_from_wallet && !seen.contains_key(&idem(&c.event)))
-        .map(|c| &c.event.customer)
+        .zip(&keys)
+        .filter(|(c, k)| c.pay_from_wallet && !seen.contains_key(*k))
+        .map(|(c, _)| &c.event.customer)
         .collect();
     payers.sort();
     payers.dedup();
@@ -188,8 +188,7 @@ async fn commit_batch(
     let mut journal = Vec::new();
     // Keys written earlier in this batch: the index of their event in `events`.
     let mut written: HashMap<Idem, usize> = HashMap::new();
-    for commit in commits {
-        let k = idem(&commit.event);
+    for (commit, k) in commits.iter().zip(keys) {
         let first = seen
             .get(&k)
             .or_else(|| written.get(&k).and_then(|i| events.get(*i)));
@@ -201,7 +200,7 @@ async fn commit_batch(
             CounterStep::Consume(req) => {
                 let current = values.get(&key_of(&req.key)).copied().unwrap_or(0);
                 match apply_consume(current, req) {
-                    Ok(got) if got.accepted => (got, Some(&req.key)),
+                    Ok(got) if got.accepted => (got, Some(key_of(&req.key))),
                     Ok(refused) => {
                         answers.push(Ok(CommitOutcome::Refused(refused)));
                         continue;
@@ -234,9 +233,8 @@ async fn commit_batch(
                 Err(e) => return Err(Abort::Wallet(e)),
             }
         }
-        if let Some(key) = moved {
-            values.insert(key_of(key), consumption.used);
-            changed.insert(key_of(key), key);
+        if let Some(row) = moved {
+            values.insert(row, consumption.used);
         }
         written.insert(k, events.len());
         journal.extend(audit);
@@ -248,14 +246,12 @@ async fn commit_batch(
     }
 
     // 4. Write it all, then commit: nobody is answered before the commit.
-    // Counters added up front need a write only where some event did not go through.
-    for (key, _) in &additions {
-        changed.insert(key_of(key), key);
-    }
-    let finals: Vec<(&CounterKey, i64)> = changed
+    let finals: Vec<(&CounterKey, i64)> = totals
         .iter()
-        .map(|(tuple, key)| (*key, values.get(tuple).copied().unwrap_or(0)))
-        .filter(|(key, value)| expected_end.get(&key_of(key)) != Some(value))
+        .filter_map(|(row, (key, _, _))| {
+            let value = *values.get(row)?;
+            (in_db.get(row) != Some(&value)).then_some((*key, value))
+        })
         .collect();
     write_many(&txn, &finals).await?;
     events.sort_by_key(idem);
