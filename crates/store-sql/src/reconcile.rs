@@ -18,17 +18,10 @@ use tollgate_usage::{Drift, DriftReport, UsageLogError};
 use crate::SqlStore;
 use crate::catalog::{lock_for_replace, snapshot};
 use crate::counters::write_many;
-use crate::error::{Fault, describe, failure, fault};
 use crate::sql::Sql;
+use crate::usage_log::log_error;
 
 type Key = (String, String, String);
-
-fn usage_error(e: &DbErr) -> UsageLogError {
-    match fault(e) {
-        Fault::Unavailable => UsageLogError::Unavailable(describe(e)),
-        _ => UsageLogError::Unexpected(Box::new(failure(e))),
-    }
-}
 
 async fn totals<C: ConnectionTrait>(
     conn: &C,
@@ -86,20 +79,16 @@ impl Reconciler for SqlStore {
         repair: bool,
     ) -> Result<DriftReport, UsageLogError> {
         let txn = if repair {
-            let txn = self.write_txn().await.map_err(|e| usage_error(&e))?;
+            let txn = self.write_txn().await.map_err(log_error)?;
             lock_for_replace(self, &txn, "counters")
                 .await
-                .map_err(|e| usage_error(&e))?;
+                .map_err(log_error)?;
             txn
         } else {
-            snapshot(self).await.map_err(|e| usage_error(&e))?
+            snapshot(self).await.map_err(log_error)?
         };
-        let stored = totals(&txn, customer, true)
-            .await
-            .map_err(|e| usage_error(&e))?;
-        let expected = totals(&txn, customer, false)
-            .await
-            .map_err(|e| usage_error(&e))?;
+        let stored = totals(&txn, customer, true).await.map_err(log_error)?;
+        let expected = totals(&txn, customer, false).await.map_err(log_error)?;
         let mut keys: Vec<&Key> = stored.keys().chain(expected.keys()).collect();
         keys.sort();
         keys.dedup();
@@ -126,11 +115,9 @@ impl Reconciler for SqlStore {
                 .zip(&drifts)
                 .map(|(k, d)| (k, d.expected.max(0)))
                 .collect();
-            write_many(&txn, &values)
-                .await
-                .map_err(|e| usage_error(&e))?;
+            write_many(&txn, &values).await.map_err(log_error)?;
         }
-        txn.commit().await.map_err(|e| usage_error(&e))?;
+        txn.commit().await.map_err(log_error)?;
         Ok(DriftReport {
             checked: keys.len(),
             drifts,

@@ -139,7 +139,7 @@ pub(crate) fn as_stored(e: UsageEvent) -> UsageEvent {
     }
 }
 
-fn log_error(e: DbErr) -> UsageLogError {
+pub(crate) fn log_error(e: DbErr) -> UsageLogError {
     match fault(&e) {
         Fault::Unavailable => UsageLogError::Unavailable(describe(&e)),
         _ => UsageLogError::unexpected(failure(&e)),
