@@ -20,7 +20,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tollgate_engine::{CommitError, CommitOutcome, UsageCommit, UsageRecorder};
 
 use crate::SqlStore;
@@ -86,7 +86,7 @@ impl SqlUsageRecorder {
                 let (tx, rx) = mpsc::channel(capacity);
                 let worker = Worker {
                     store: store.clone(),
-                    rx: Mutex::new(rx),
+                    rx,
                     options,
                 };
                 tokio::spawn(worker.run());
@@ -129,12 +129,12 @@ impl UsageRecorder for SqlUsageRecorder {
 
 struct Worker {
     store: SqlStore,
-    rx: Mutex<mpsc::Receiver<Job>>,
+    rx: mpsc::Receiver<Job>,
     options: GroupCommit,
 }
 
 impl Worker {
-    async fn run(self) {
+    async fn run(mut self) {
         while let Some(jobs) = self.collect().await {
             let (commits, replies): (Vec<_>, Vec<_>) =
                 jobs.into_iter().map(|j| (j.commit, j.reply)).unzip();
@@ -148,8 +148,8 @@ impl Worker {
 
     /// The next batch: the first waiting job, everything queued behind it, and — when there
     /// was a queue — whatever arrives within `max_wait`. `None` once the recorder is gone.
-    async fn collect(&self) -> Option<Vec<Job>> {
-        let mut rx = self.rx.lock().await;
+    async fn collect(&mut self) -> Option<Vec<Job>> {
+        let rx = &mut self.rx;
         let first = rx.recv().await?;
         let mut jobs = vec![first];
         while jobs.len() < self.options.max_batch {
