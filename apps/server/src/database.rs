@@ -1,17 +1,20 @@
-//! `tollgate migrate` and `tollgate reconcile`, and opening the database at start.
+//! The commands that work on the database directly: `migrate`, `reconcile`, `keys`, and the
+//! catalog check.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use sea_orm_migration::MigratorTrait;
 use tollgate_billing_fake::FakeBilling;
-use tollgate_engine::{Caller, Reconciler};
+use tollgate_engine::{AccessStore, Caller, KeyRole, Reconciler};
 use tollgate_kernel::{CustomerId, SystemClock};
 use tollgate_migrations::Migrator;
 use tollgate_store_sql::{SqlOptions, SqlStore, describe_db_error};
 
-/// The embedded default: a SQLite file in the working directory.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
+pub use crate::config::{DEFAULT_CATALOG, DEFAULT_DATABASE_URL};
 
 pub fn database_url() -> String {
     std::env::var("TOLLGATE_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
@@ -114,19 +117,16 @@ pub fn migrate(args: &[&str]) -> ExitCode {
     })
 }
 
-/// `tollgate reconcile [CUSTOMER] [--repair]`.
+/// `tollgate reconcile [CUSTOMER] [--repair]`: one customer at a time, with a progress bar
+/// on a terminal.
 #[allow(clippy::print_stdout)]
-pub fn reconcile(args: &[&str]) -> ExitCode {
-    let repair = args.contains(&"--repair");
-    let customer = match args.iter().find(|a| !a.starts_with("--")) {
-        Some(id) => match CustomerId::parse(*id) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+pub fn reconcile(customer: Option<&str>, repair: bool) -> ExitCode {
+    let customer = match customer.map(CustomerId::parse).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
     };
     on_store(|store, _url| async move {
         let engine = store.engine(
@@ -135,90 +135,219 @@ pub fn reconcile(args: &[&str]) -> ExitCode {
             Arc::new(FakeBilling::new("http://localhost")),
             None,
         );
-        let report = if repair {
-            engine
-                .reconcile(customer.as_ref(), true, &Caller::new("operator"))
-                .await
-                .map_err(|e| e.to_string())
-        } else {
-            store
-                .reconcile(customer.as_ref(), false)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match report {
-            Ok(r) => {
-                println!("checked {} counters, {} drifted", r.checked, r.drifts.len());
-                for d in &r.drifts {
-                    println!(
-                        "  {} {} {}: stored {} expected {}{}",
-                        d.customer,
-                        d.feature,
-                        d.window_key,
-                        d.stored,
-                        d.expected,
-                        if repair { " (repaired)" } else { "" }
-                    );
+        let targets: Vec<Option<CustomerId>> = match customer {
+            Some(c) => vec![Some(c)],
+            None => match engine.customers().await {
+                Ok(list) if !list.is_empty() => list.into_iter().map(|c| Some(c.id)).collect(),
+                Ok(_) => vec![None],
+                Err(e) => {
+                    eprintln!("cannot list customers: {e}");
+                    return ExitCode::from(1);
                 }
-                if r.is_clean() || repair {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(3)
+            },
+        };
+        let bar = if std::io::stderr().is_terminal() && targets.len() > 1 {
+            let bar = ProgressBar::new(targets.len() as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} customers {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let (mut checked, mut drifts) = (0, Vec::new());
+        for target in &targets {
+            let report = if repair {
+                engine
+                    .reconcile(target.as_ref(), true, &Caller::new("operator:cli"))
+                    .await
+                    .map_err(|e| e.to_string())
+            } else {
+                store
+                    .reconcile(target.as_ref(), false)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            match report {
+                Ok(r) => {
+                    checked += r.checked;
+                    drifts.extend(r.drifts);
+                }
+                Err(e) => {
+                    bar.abandon();
+                    eprintln!("reconciliation failed: {e}");
+                    return ExitCode::from(1);
                 }
             }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        println!("checked {checked} counters, {} drifted", drifts.len());
+        for d in &drifts {
+            println!(
+                "  {} {} {}: stored {} expected {}{}",
+                d.customer,
+                d.feature,
+                d.window_key,
+                d.stored,
+                d.expected,
+                if repair { " (repaired)" } else { "" }
+            );
+        }
+        if drifts.is_empty() || repair {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
+        }
+    })
+}
+
+/// `tollgate keys create --name N --role server|admin`: prints the secret once.
+#[allow(clippy::print_stdout)]
+pub fn create_key(name: &str, role: &str) -> ExitCode {
+    let role = match role {
+        "server" => KeyRole::Server,
+        "admin" => KeyRole::Admin,
+        other => {
+            eprintln!("--role must be server or admin, not {other:?}");
+            return ExitCode::from(2);
+        }
+    };
+    let name = name.trim().to_owned();
+    on_migrated(|store| async move {
+        match crate::auth::create_key(&store, &name, role, chrono::Utc::now()).await {
+            Ok((record, secret)) => {
+                println!("{secret}");
+                eprintln!(
+                    "created {} key {} ({}); the secret above is shown once, only its hash is stored",
+                    match record.role {
+                        KeyRole::Admin => "admin",
+                        KeyRole::Server => "server",
+                    },
+                    record.id,
+                    record.prefix
+                );
+                ExitCode::SUCCESS
+            }
             Err(e) => {
-                eprintln!("reconciliation failed: {e}");
+                eprintln!("cannot create the key: {e}");
                 ExitCode::from(1)
             }
         }
     })
 }
 
-/// Opens the configured database, migrating it, and loads `catalog` when it has no plans.
 #[allow(clippy::print_stdout)]
-pub fn open_and_seed(catalog: &tollgate_plans::Catalog) -> ExitCode {
-    let url = database_url();
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    rt.block_on(async {
-        let store = match SqlStore::open(&SqlOptions::new(url.as_str())).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{}: {e}", redacted(&url));
-                return ExitCode::from(1);
-            }
-        };
-        let engine = store.engine(
-            Arc::new(SystemClock::new()),
-            None,
-            Arc::new(FakeBilling::new("http://localhost")),
-            None,
-        );
-        let seeded = match engine.all_plans().await {
-            Ok(plans) if plans.is_empty() => {
-                match engine.seed_catalog(catalog, &Caller::system()).await {
-                    Ok(_) => true,
-                    Err(e) => {
-                        eprintln!("cannot load the catalog: {e}");
-                        return ExitCode::from(1);
-                    }
+pub fn list_keys() -> ExitCode {
+    on_migrated(|store| async move {
+        match store.list_keys().await {
+            Ok(keys) => {
+                for k in keys {
+                    println!(
+                        "{:<32} {:<7} {:<18} {:<24} {}",
+                        k.id,
+                        format!("{:?}", k.role).to_lowercase(),
+                        k.prefix,
+                        k.name,
+                        k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"))
+                    );
                 }
+                ExitCode::SUCCESS
             }
-            Ok(_) => false,
             Err(e) => {
-                eprintln!("cannot read the catalog: {e}");
-                return ExitCode::from(1);
+                eprintln!("cannot list keys: {e}");
+                ExitCode::from(1)
             }
-        };
-        println!(
-            "database ready: {} (schema migrated{})",
-            redacted(&url),
-            if seeded { ", demo catalog loaded" } else { "" }
-        );
-        ExitCode::SUCCESS
+        }
     })
+}
+
+#[allow(clippy::print_stdout)]
+pub fn revoke_key(id: &str) -> ExitCode {
+    let id = id.to_owned();
+    on_migrated(|store| async move {
+        match store.revoke_key(&id, chrono::Utc::now()).await {
+            Ok(true) => {
+                println!("revoked {id}");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                eprintln!("no active key {id}");
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("cannot revoke: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+/// Runs `task` on the configured database after migrating it.
+fn on_migrated<F, Fut>(task: F) -> ExitCode
+where
+    F: FnOnce(SqlStore) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    on_store(|store, url| async move {
+        if let Err(e) = store.migrate().await {
+            eprintln!("{}: {e}", redacted(&url));
+            return ExitCode::from(1);
+        }
+        task(store).await
+    })
+}
+
+/// `tollgate catalog check [FILE]`.
+#[allow(clippy::print_stdout)]
+pub fn check_catalog(file: Option<String>) -> ExitCode {
+    let path = file.unwrap_or_else(|| {
+        std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned())
+    });
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cannot read {path}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match tollgate_plans::Catalog::from_toml_str(&text) {
+        Ok(catalog) => {
+            println!(
+                "{path}: {} features, {} plans, {} add-ons",
+                catalog.features.len(),
+                catalog.plans.len(),
+                catalog.addons.len()
+            );
+            let mut plans: Vec<_> = catalog.plans.iter().collect();
+            plans.sort_by_key(|p| p.priority);
+            for p in plans {
+                let prices: Vec<String> = p
+                    .prices
+                    .iter()
+                    .map(|pr| {
+                        format!(
+                            "{} / {}",
+                            tollgate_kernel::Money::new(pr.amount_minor, pr.currency),
+                            pr.interval
+                        )
+                    })
+                    .collect();
+                let price = if p.custom {
+                    "contact sales".to_owned()
+                } else {
+                    prices.join(", ")
+                };
+                println!("  {:<12} {:<14} {price}", p.code, p.name);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,106 +1,153 @@
-//! The `tollgate` command. The HTTP server is not wired yet; today the command prepares the
-//! database (migrations, demo catalog), reconciles counters and validates plan catalogs.
-
-mod database;
+//! The `tollgate` command: `serve` (the default), `migrate`, `reconcile`, `keys`, `catalog check`.
 
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tollgate_server::database;
+use tollgate_server::{Application, Config, Overrides};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const DEFAULT_CATALOG: &str = "fixtures/catalogs/saas.toml";
+/// Billing and quotas for SaaS and API products.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-const USAGE: &str = "\
-usage: tollgate                                   open TOLLGATE_DATABASE_URL (default sqlite://tollgate.db), migrate it, load the catalog if empty
-       tollgate migrate [up | down [N | all] | status]
-       tollgate reconcile [CUSTOMER] [--repair]   recompute counters from usage events
-       tollgate catalog check [FILE]              validate a plan catalog (default: TOLLGATE_CATALOG or fixtures/catalogs/saas.toml)
-       tollgate --version";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default). Configuration: TOLLGATE_* variables, TOLLGATE_CONFIG file.
+    Serve,
+    /// Apply or roll back database migrations.
+    Migrate {
+        /// up | down [N | all] | status
+        #[arg(num_args = 0..=2)]
+        args: Vec<String>,
+    },
+    /// Recompute counters from the usage log; report drift, or repair it.
+    Reconcile {
+        /// Only this customer.
+        customer: Option<String>,
+        /// Set drifted counters to the recomputed value.
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Validate a plan catalog file.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
 
-#[allow(clippy::print_stdout)]
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a key and print its secret once.
+    Create {
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "server key")]
+        name: String,
+        /// server (a product backend) or admin (the operator).
+        #[arg(long, default_value = "server")]
+        role: String,
+    },
+    /// List keys (prefix, role, dates; never the secret).
+    List,
+    /// Revoke a key by id.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Check a catalog (default: TOLLGATE_CATALOG or fixtures/catalogs/saas.toml).
+    Check { file: Option<String> },
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["--version"] => {
-            println!("tollgate {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Migrate { args } => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            database::migrate(&args)
         }
-        ["catalog", "check", rest @ ..] if rest.len() <= 1 => {
-            let path = rest.first().map(|s| (*s).to_owned()).unwrap_or_else(|| {
-                std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned())
-            });
-            check_catalog(&path)
-        }
-        ["migrate", rest @ ..] => database::migrate(rest),
-        ["reconcile", rest @ ..] => database::reconcile(rest),
-        [] => {
-            let path =
-                std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned());
-            let catalog = match std::fs::read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| tollgate_plans::Catalog::from_toml_str(&t).map_err(|e| e.to_string()))
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("{path}: {e}");
-                    return ExitCode::from(1);
-                }
-            };
-            let code = database::open_and_seed(&catalog);
-            println!("{USAGE}\n\nThe HTTP server is not available yet: see README.md, \"Status\".");
-            code
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+        Command::Reconcile { customer, repair } => database::reconcile(customer.as_deref(), repair),
+        Command::Keys { command } => match command {
+            KeysCommand::Create { name, role } => database::create_key(&name, &role),
+            KeysCommand::List => database::list_keys(),
+            KeysCommand::Revoke { id } => database::revoke_key(&id),
+        },
+        Command::Catalog {
+            command: CatalogCommand::Check { file },
+        } => database::check_catalog(file),
     }
 }
 
 #[allow(clippy::print_stdout)]
-fn check_catalog(path: &str) -> ExitCode {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+fn serve() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TOLLGATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
+        .init();
+    let config = match Config::load() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("cannot read {path}: {e}");
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
-    match tollgate_plans::Catalog::from_toml_str(&text) {
-        Ok(catalog) => {
-            println!(
-                "{path}: {} features, {} plans, {} add-ons",
-                catalog.features.len(),
-                catalog.plans.len(),
-                catalog.addons.len()
-            );
-            let mut plans: Vec<_> = catalog.plans.iter().collect();
-            plans.sort_by_key(|p| p.priority);
-            for p in plans {
-                let prices: Vec<String> = p
-                    .prices
-                    .iter()
-                    .map(|pr| {
-                        format!(
-                            "{} / {}",
-                            tollgate_kernel::Money::new(pr.amount_minor, pr.currency),
-                            pr.interval
-                        )
-                    })
-                    .collect();
-                let price = if p.custom {
-                    "contact sales".to_owned()
-                } else {
-                    prices.join(", ")
-                };
-                println!("  {:<12} {:<14} {price}", p.code, p.name);
+    rt.block_on(async {
+        let db = database::redacted(&config.database_url);
+        let mode = config.mode;
+        let key_from_env = config.admin_key.is_some();
+        let app = match Application::build(config, Overrides::default()).await {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("tollgate: {e}");
+                return ExitCode::from(1);
             }
-            ExitCode::SUCCESS
+        };
+        println!("Tollgate {} ({mode:?} mode)", env!("CARGO_PKG_VERSION"));
+        println!("  database:  {db}");
+        if app.plans_loaded > 0 {
+            println!("  catalog:   {} features, plans and add-ons loaded", app.plans_loaded);
         }
-        Err(e) => {
-            eprintln!("{path}: {e}");
-            ExitCode::from(1)
+        println!("  listening: {}", app.base_url);
+        println!("  pricing:   {}/v1/plans", app.base_url);
+        println!("  API docs:  {}/openapi.json", app.base_url);
+        match (&app.generated_admin_key, key_from_env) {
+            (Some(key), _) => {
+                println!("  admin key: {key}");
+                println!("             (shown once: only its hash is stored; set TOLLGATE_ADMIN_KEY or run `tollgate keys create --role admin` for another)");
+            }
+            (None, true) => println!("  admin key: TOLLGATE_ADMIN_KEY"),
+            (None, false) => println!(
+                "  admin key: the one printed at first start (or `tollgate keys create --role admin`)"
+            ),
         }
-    }
+        println!("  try:       curl {}/v1/plans", app.base_url);
+        match app.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("tollgate: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
 }

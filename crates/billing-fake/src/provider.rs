@@ -200,6 +200,19 @@ impl FakeBilling {
         events
     }
 
+    /// A portal session: its customer and return URL.
+    pub fn portal(&self, id: &str) -> Option<(CustomerId, String)> {
+        self.state().portals.get(id).cloned()
+    }
+
+    /// The customer's invoices and card state, for the portal page.
+    pub fn portal_view(&self, customer: &CustomerId) -> (Vec<Invoice>, bool) {
+        let st = self.state();
+        let mut invoices = st.invoices.get(customer).cloned().unwrap_or_default();
+        invoices.reverse();
+        (invoices, st.failing.contains(customer))
+    }
+
     /// Usage reported for metered billing, in order.
     pub fn meter_reports(&self) -> Vec<MeterReport> {
         self.state().meter.clone()
@@ -353,8 +366,13 @@ impl BillingAdapter for FakeBilling {
     }
 
     async fn create_portal(&self, req: &PortalRequest) -> Result<PortalSession, BillingError> {
+        let id = tollgate_kernel::new_id("fps");
+        self.state().portals.insert(
+            id.clone(),
+            (req.customer.id.clone(), req.return_url.clone()),
+        );
         Ok(PortalSession {
-            url: format!("{}/fake-billing/portal/{}", self.base_url, req.customer.id),
+            url: format!("{}/fake-billing/portal/{id}", self.base_url),
         })
     }
 

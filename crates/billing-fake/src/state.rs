@@ -95,6 +95,8 @@ pub(crate) struct State {
     pub invoices: HashMap<CustomerId, Vec<Invoice>>,
     pub failing: HashSet<CustomerId>,
     pub meter: Vec<MeterReport>,
+    /// Portal sessions: an unguessable id → the customer and where "Return" goes.
+    pub portals: HashMap<String, (CustomerId, String)>,
 }
 
 pub(crate) fn event(at: Timestamp, kind: BillingEventKind) -> BillingEvent {

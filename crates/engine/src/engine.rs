@@ -81,6 +81,21 @@ impl Engine {
         self.d.clock.now()
     }
 
+    /// Journals a change made outside the engine's use cases (API keys, for example).
+    ///
+    /// # Errors
+    /// [`EngineError::Unexpected`] when the journal cannot be written.
+    pub async fn record_journal(
+        &self,
+        caller: &Caller,
+        action: &str,
+        entity: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        self.journal(caller, action, entity, before, after).await
+    }
+
     /// Writes journal entries for a change that has already happened.
     pub(crate) async fn journal(
         &self,

@@ -1,0 +1,359 @@
+//! Who is calling. Three kinds of callers carry `Authorization: Bearer …`:
+//! - the operator (`TOLLGATE_ADMIN_KEY`, or an admin key made with `tollgate keys create`);
+//! - server keys, for a product's backend: any customer, no admin routes;
+//! - customer session tokens (`POST /v1/customers/{id}/sessions`), short-lived, signed,
+//!   bound to one customer and one role.
+//!
+//! Keys are random, shown once and stored as SHA-256; a lookup is cached for a few seconds so
+//! the hot path does not pay a database read per request (a revoked key stops working within
+//! [`KEY_CACHE_SECONDS`]).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use tollgate_billing::Role;
+use tollgate_engine::{AccessStore, ApiKeyRecord, KeyRole, hash_secret};
+use tollgate_kernel::{CustomerId, Timestamp};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const KEY_CACHE_SECONDS: u64 = 10;
+const SESSION_PREFIX: &str = "tgs_";
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Operator { key: String },
+    Server { key: String },
+    Customer {
+        customer: CustomerId,
+        user_id: String,
+        role: Role,
+    },
+}
+
+/// What a customer-scoped route needs from a session token (keys always pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    Member,
+    Admin,
+    Owner,
+}
+
+fn rank(role: Role) -> Need {
+    match role {
+        Role::Owner => Need::Owner,
+        Role::Admin => Need::Admin,
+        Role::Member => Need::Member,
+    }
+}
+
+impl Principal {
+    /// The actor written into the audit journal.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Operator { key } => format!("operator:{key}"),
+            Self::Server { key } => format!("server:{key}"),
+            Self::Customer {
+                customer, user_id, ..
+            } => format!("customer:{customer}/{user_id}"),
+        }
+    }
+
+    /// Operator only: catalog, overrides, every customer's data, replay, the clock.
+    pub fn operator(&self) -> Result<(), ApiError> {
+        match self {
+            Self::Operator { .. } => Ok(()),
+            _ => Err(ApiError::forbidden("this route needs the operator key")),
+        }
+    }
+
+    /// A key (operator or server): usage, leases, customer management.
+    pub fn backend(&self) -> Result<(), ApiError> {
+        match self {
+            Self::Operator { .. } | Self::Server { .. } => Ok(()),
+            Self::Customer { .. } => Err(ApiError::forbidden(
+                "this route needs a server key; session tokens cannot call it",
+            )),
+        }
+    }
+
+    /// A route about one customer: keys reach every customer; a session token reaches only its
+    /// own (any other answers 404, as if it did not exist) and only with the role `need`.
+    pub fn customer(&self, id: &CustomerId, need: Need) -> Result<(), ApiError> {
+        match self {
+            Self::Operator { .. } | Self::Server { .. } => Ok(()),
+            Self::Customer { customer, role, .. } => {
+                if customer != id {
+                    Err(ApiError::not_found(format!("customer {:?} not found", id.as_str())))
+                } else if rank(*role) < need {
+                    Err(ApiError::forbidden(format!(
+                        "this needs the {} role",
+                        match need {
+                            Need::Owner => "owner",
+                            Need::Admin => "admin (or owner)",
+                            Need::Member => "member",
+                        }
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// A new random secret: `tg_<role>_` and 40 letters and digits (≈238 bits).
+pub fn new_secret(role: KeyRole) -> String {
+    let tail: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
+    match role {
+        KeyRole::Admin => format!("tg_admin_{tail}"),
+        KeyRole::Server => format!("tg_server_{tail}"),
+    }
+}
+
+/// Creates and stores a key; the secret is answered once and never kept.
+///
+/// # Errors
+/// Store failures.
+pub async fn create_key(
+    access: &dyn AccessStore,
+    name: &str,
+    role: KeyRole,
+    now: Timestamp,
+) -> Result<(ApiKeyRecord, String), ApiError> {
+    let secret = new_secret(role);
+    // `tg_server_` and six characters: enough to recognise a key in a list, useless to guess it.
+    let cut = secret.rfind('_').map_or(0, |i| i + 1) + 6;
+    let prefix = secret.get(..cut).unwrap_or(&secret).to_owned();
+    let record = ApiKeyRecord {
+        id: tollgate_kernel::new_id("key"),
+        name: name.to_owned(),
+        role,
+        hash: hash_secret(&secret),
+        prefix,
+        created_at: now,
+        revoked_at: None,
+    };
+    access.insert_key(&record).await?;
+    Ok((record, secret))
+}
+
+/// The claims inside a session token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    #[serde(rename = "c")]
+    pub customer: CustomerId,
+    #[serde(rename = "u")]
+    pub user_id: String,
+    #[serde(rename = "r")]
+    pub role: Role,
+    /// Expiry, Unix seconds on the engine clock.
+    #[serde(rename = "e")]
+    pub expires: i64,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(secret: &[u8], payload: &str) -> Option<HmacSha256> {
+    let mut m = HmacSha256::new_from_slice(secret).ok()?;
+    m.update(payload.as_bytes());
+    Some(m)
+}
+
+/// `tgs_<claims>.<HMAC-SHA256(claims)>`, both base64url: verifiable by every server process
+/// that shares the signing secret, with no lookup.
+pub fn sign_session(secret: &[u8], claims: &SessionClaims) -> Option<String> {
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).ok()?);
+    let sig = URL_SAFE_NO_PAD.encode(mac(secret, &payload)?.finalize().into_bytes());
+    Some(format!("{SESSION_PREFIX}{payload}.{sig}"))
+}
+
+/// The claims of a well-signed, unexpired token.
+pub fn verify_session(secret: &[u8], token: &str, now: Timestamp) -> Option<SessionClaims> {
+    let (payload, sig) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    mac(secret, payload)?.verify_slice(&sig).ok()?;
+    let claims: SessionClaims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    (claims.expires > now.timestamp()).then_some(claims)
+}
+
+/// Recently seen keys by hash: `None` remembers a miss too, so a flood of wrong keys does not
+/// become a flood of database reads.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<String, (Option<Principal>, Instant)>>,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<Option<Principal>> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(KEY_CACHE_SECONDS))
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, principal: Option<Principal>) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(KEY_CACHE_SECONDS));
+        }
+        map.insert(hash, (principal, Instant::now()));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// Resolves a bearer secret. `Ok(None)` for a secret that matches nothing.
+pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>, ApiError> {
+    if secret.starts_with(SESSION_PREFIX) {
+        return Ok(
+            verify_session(&state.session_secret, secret, state.engine.now()).map(|c| {
+                Principal::Customer {
+                    customer: c.customer,
+                    user_id: c.user_id,
+                    role: c.role,
+                }
+            }),
+        );
+    }
+    let hash = hash_secret(secret);
+    if let Some(op) = &state.operator_key_hash
+        && bool::from(op.as_bytes().ct_eq(hash.as_bytes()))
+    {
+        return Ok(Some(Principal::Operator {
+            key: "env".to_owned(),
+        }));
+    }
+    if let Some(hit) = state.keys.get(&hash) {
+        return Ok(hit);
+    }
+    let found = state.access.find_key(&hash).await?;
+    let principal = found
+        .filter(|k| k.revoked_at.is_none())
+        .map(|k| match k.role {
+            KeyRole::Admin => Principal::Operator { key: k.prefix },
+            KeyRole::Server => Principal::Server { key: k.prefix },
+        });
+    state.keys.put(hash, principal.clone());
+    Ok(principal)
+}
+
+/// The bearer secret of a request, if any.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim())
+        .filter(|s| !s.is_empty())
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(p) = req.extensions().get::<Principal>() {
+                return Ok(p.clone());
+            }
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(ApiError::internal)?
+                .clone();
+            let secret = bearer(&req).ok_or_else(ApiError::unauthenticated)?;
+            let principal = resolve(&state, secret)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
+            req.extensions_mut().insert(principal.clone());
+            Ok(principal)
+        })
+    }
+}
+
+/// Keeps the state handle cheap to share with handlers.
+pub type SharedAccess = Arc<dyn AccessStore>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn claims(expires: i64) -> SessionClaims {
+        SessionClaims {
+            customer: CustomerId::parse("acme").unwrap(),
+            user_id: "u1".into(),
+            role: Role::Admin,
+            expires,
+        }
+    }
+
+    #[test]
+    fn session_tokens_verify_only_with_their_secret_and_before_expiry() {
+        let now = chrono::Utc::now();
+        let token = sign_session(b"k1", &claims(now.timestamp() + 60)).unwrap();
+        assert_eq!(verify_session(b"k1", &token, now), Some(claims(now.timestamp() + 60)));
+        assert_eq!(verify_session(b"k2", &token, now), None, "other secret");
+        let later = now + chrono::Duration::seconds(61);
+        assert_eq!(verify_session(b"k1", &token, later), None, "expired");
+        // Tampering with the claims (e.g. the role) breaks the signature.
+        let (payload, sig) = token.strip_prefix(SESSION_PREFIX).unwrap().split_once('.').unwrap();
+        let mut forged = claims(now.timestamp() + 60);
+        forged.role = Role::Owner;
+        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
+        assert_ne!(forged_payload, payload);
+        let forged = format!("{SESSION_PREFIX}{forged_payload}.{sig}");
+        assert_eq!(verify_session(b"k1", &forged, now), None);
+    }
+
+    #[test]
+    fn secrets_are_random_and_prefixed_by_role() {
+        let a = new_secret(KeyRole::Server);
+        let b = new_secret(KeyRole::Server);
+        assert_ne!(a, b);
+        assert!(a.starts_with("tg_server_") && a.len() == 50);
+        assert!(new_secret(KeyRole::Admin).starts_with("tg_admin_"));
+    }
+
+    #[test]
+    fn session_roles_are_ordered_for_route_needs() {
+        let acme = CustomerId::parse("acme").unwrap();
+        let other = CustomerId::parse("globex").unwrap();
+        let member = Principal::Customer {
+            customer: acme.clone(),
+            user_id: "u".into(),
+            role: Role::Member,
+        };
+        assert!(member.customer(&acme, Need::Member).is_ok());
+        assert_eq!(member.customer(&acme, Need::Admin).unwrap_err().status.as_u16(), 403);
+        assert_eq!(member.customer(&other, Need::Member).unwrap_err().status.as_u16(), 404);
+        assert_eq!(member.operator().unwrap_err().status.as_u16(), 403);
+        let server = Principal::Server { key: "k".into() };
+        assert!(server.customer(&other, Need::Owner).is_ok());
+        assert!(server.operator().is_err() && server.backend().is_ok());
+    }
+}

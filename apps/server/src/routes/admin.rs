@@ -1,0 +1,360 @@
+//! The operator's console API: webhook log and replay, audit, tenants, analytics, keys, the
+//! demo clock and fake card failures.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tollgate_engine::{
+    ApiKeyRecord, ApplyOutcome, AuditEntry, AuditQuery, BillingEventRecord, EngineError,
+    EventStatus, JobReport, KeyRole, WebhookQuery,
+};
+use tollgate_kernel::{CustomerId, Timestamp};
+
+use super::{Ctx, Data, json, ok};
+use crate::auth::create_key;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::CLOCK_OFFSET_SETTING;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/webhooks", web::get().to(webhooks))
+        .route("/admin/webhooks/{event_id}/replay", web::post().to(replay))
+        .route("/admin/audit", web::get().to(audit))
+        .route("/admin/customers", web::get().to(customers))
+        .route("/admin/analytics", web::get().to(analytics))
+        .route("/admin/keys", web::get().to(keys))
+        .route("/admin/keys", web::post().to(new_key))
+        .route("/admin/keys/{id}", web::delete().to(revoke_key))
+        .route("/admin/clock/advance", web::post().to(advance_clock))
+        .route(
+            "/admin/fake-billing/customers/{id}/payment-method",
+            web::post().to(payment_method),
+        )
+        .route("/webhooks/stripe", web::post().to(stripe_webhook));
+}
+
+/// One line of the webhook log.
+#[derive(Debug, Serialize)]
+pub struct WebhookItem {
+    pub event_id: String,
+    pub provider: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub status: EventStatus,
+    pub received_at: Timestamp,
+    pub processed_at: Option<Timestamp>,
+    pub attempts: i32,
+    pub error: Option<String>,
+}
+
+impl From<BillingEventRecord> for WebhookItem {
+    fn from(r: BillingEventRecord) -> Self {
+        Self {
+            event_id: r.event_id,
+            provider: r.provider,
+            event_type: r.event_type,
+            status: r.status,
+            received_at: r.received_at,
+            processed_at: r.processed_at,
+            attempts: r.attempts,
+            error: r.error,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookFilter {
+    pub provider: Option<String>,
+    pub status: Option<EventStatus>,
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookList {
+    pub events: Vec<WebhookItem>,
+}
+
+const MAX_LIST: usize = 1000;
+
+pub async fn webhooks(state: Data, ctx: Ctx, q: web::Query<WebhookFilter>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let q = q.into_inner();
+    let records = state
+        .engine
+        .billing_events(&WebhookQuery {
+            provider: q.provider,
+            status: q.status,
+            event_type: q.event_type,
+            limit: Some(q.limit.unwrap_or(100).clamp(1, MAX_LIST)),
+        })
+        .await?;
+    Ok(ok(&WebhookList {
+        events: records.into_iter().map(WebhookItem::from).collect(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplayAnswer {
+    pub event_id: String,
+    pub provider: String,
+    /// `processed`, `ignored`, `failed`, or `duplicate` (another worker holds it right now).
+    pub outcome: &'static str,
+    pub error: Option<String>,
+}
+
+/// Re-applies a logged event through the normal path; applying it again converges to the same
+/// state, so a replay never double-counts.
+pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    for provider in ["stripe", "fake"] {
+        match state
+            .engine
+            .process_billing_event(provider, &event_id, true, &ctx.caller)
+            .await
+        {
+            Ok(outcome) => {
+                let (name, error) = match outcome {
+                    ApplyOutcome::Processed => ("processed", None),
+                    ApplyOutcome::Duplicate => ("duplicate", None),
+                    ApplyOutcome::Ignored(why) => ("ignored", Some(why)),
+                    ApplyOutcome::Failed(why) => ("failed", Some(why)),
+                };
+                state.metrics.webhook(provider, name);
+                return Ok(ok(&ReplayAnswer {
+                    event_id: event_id.into_inner(),
+                    provider: provider.to_owned(),
+                    outcome: name,
+                    error,
+                }));
+            }
+            Err(EngineError::NotFound { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::not_found(format!(
+        "billing event {:?} not found",
+        event_id.as_str()
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+}
+
+pub async fn audit(state: Data, ctx: Ctx, q: web::Query<AuditFilter>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let q = q.into_inner();
+    let entries = state
+        .engine
+        .audit(&AuditQuery {
+            entity: q.entity,
+            action: q.action,
+            actor: q.actor,
+            limit: Some(q.limit.unwrap_or(100).clamp(1, MAX_LIST)),
+        })
+        .await?;
+    Ok(ok(&AuditList { entries }))
+}
+
+pub async fn customers(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let customers = state.engine.customer_summaries().await?;
+    Ok(ok(&json!({ "customers": customers })))
+}
+
+pub async fn analytics(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    Ok(ok(&state.engine.analytics().await?))
+}
+
+/// A key as listed: never its hash or secret.
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub role: KeyRole,
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<ApiKeyRecord> for KeyView {
+    fn from(k: ApiKeyRecord) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            role: k.role,
+            prefix: k.prefix,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+pub async fn keys(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let keys: Vec<KeyView> = state
+        .access
+        .list_keys()
+        .await?
+        .into_iter()
+        .map(KeyView::from)
+        .collect();
+    Ok(ok(&json!({ "keys": keys })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    pub name: String,
+    #[serde(default = "server_role")]
+    pub role: KeyRole,
+}
+
+fn server_role() -> KeyRole {
+    KeyRole::Server
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub key: KeyView,
+    /// Shown once; only its SHA-256 is stored.
+    pub secret: String,
+}
+
+pub async fn new_key(state: Data, ctx: Ctx, body: web::Json<NewKey>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::invalid("name must be 1 to 100 characters"));
+    }
+    let (record, secret) =
+        create_key(state.access.as_ref(), name, body.role, state.engine.now()).await?;
+    state
+        .engine
+        .record_journal(
+            &ctx.caller,
+            "api_key.created",
+            format!("api_key:{}", record.id),
+            None,
+            Some(json!({"name": record.name, "role": record.role, "prefix": record.prefix})),
+        )
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &CreatedKey {
+            key: record.into(),
+            secret,
+        },
+    ))
+}
+
+pub async fn revoke_key(state: Data, ctx: Ctx, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    if !state.access.revoke_key(&id, state.engine.now()).await? {
+        return Err(ApiError::not_found(format!("key {:?} not found or already revoked", id.as_str())));
+    }
+    state.keys.clear();
+    state
+        .engine
+        .record_journal(&ctx.caller, "api_key.revoked", format!("api_key:{id}"), None, None)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Advance {
+    pub seconds: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Advanced {
+    pub now: Timestamp,
+    pub report: JobReport,
+}
+
+/// Demo and test mode only: moves the engine clock, running every job due on the way.
+pub async fn advance_clock(state: Data, ctx: Ctx, body: web::Json<Advance>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    if !state.demo() {
+        return Err(ApiError::forbidden("the clock can only be moved in demo mode"));
+    }
+    let report = state.engine.advance_clock(body.seconds, &ctx.caller).await?;
+    let now = state.engine.now();
+    let offset = (now - chrono::Utc::now()).num_seconds();
+    state
+        .access
+        .put_setting(CLOCK_OFFSET_SETTING, &json!(offset))
+        .await?;
+    Ok(ok(&Advanced { now, report }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMethod {
+    pub fails: bool,
+}
+
+/// Demo mode: makes the customer's next charges fail, or fixes the card (which settles an
+/// open invoice, as a successful retry would). The resulting events go through the engine.
+pub async fn payment_method(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+    body: web::Json<PaymentMethod>,
+) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let fake = state
+        .fake
+        .clone()
+        .ok_or_else(|| ApiError::not_found("fake billing runs in demo mode only"))?;
+    state.engine.customer(&id).await?;
+    let events = fake.set_payment_method(&id, body.fails, state.engine.now());
+    let applied = events.len();
+    for event in &events {
+        let outcome = state.engine.receive_billing_event(event, &ctx.caller).await?;
+        state.metrics.webhook("fake", outcome_name(&outcome));
+    }
+    Ok(ok(&json!({ "customer": id.as_str(), "fails": body.fails, "events": applied })))
+}
+
+pub fn outcome_name(o: &ApplyOutcome) -> &'static str {
+    match o {
+        ApplyOutcome::Processed => "processed",
+        ApplyOutcome::Duplicate => "duplicate",
+        ApplyOutcome::Ignored(_) => "ignored",
+        ApplyOutcome::Failed(_) => "failed",
+    }
+}
+
+/// Stripe's webhook endpoint; without the Stripe adapter configured there is nothing to verify
+/// signatures against, so every call is refused without reading further.
+pub async fn stripe_webhook(state: Data) -> ApiResult<HttpResponse> {
+    if state.config.stripe_webhook_secret.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Stripe webhooks are not configured on this server (TOLLGATE_STRIPE_WEBHOOK_SECRET is unset)",
+        ));
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "billing_unavailable",
+        "this build has no Stripe adapter",
+    ))
+}

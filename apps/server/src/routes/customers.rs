@@ -1,0 +1,229 @@
+//! Customers, their sessions, entitlements, wallet and invoices.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use tollgate_billing::{Invoice, Role};
+use tollgate_engine::{EntitlementStatus, Member, NewCustomer};
+use tollgate_kernel::{Currency, CustomerId, Timestamp};
+use tollgate_plans::CustomerOverrides;
+
+use super::{Ctx, Data, json, ok};
+use crate::auth::{Need, SessionClaims, sign_session};
+use crate::error::{ApiError, ApiResult};
+use crate::middleware::IDEMPOTENCY_KEY;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/customers", web::post().to(create))
+        .route("/customers/{id}", web::get().to(get))
+        .route("/customers/{id}", web::delete().to(delete))
+        .route("/customers/{id}/sessions", web::post().to(create_session))
+        .route("/customers/{id}/entitlements", web::get().to(entitlements))
+        .route("/customers/{id}/wallet", web::get().to(wallet))
+        .route("/customers/{id}/invoices", web::get().to(invoices))
+        .route("/admin/customers/{id}/overrides", web::get().to(overrides))
+        .route("/admin/customers/{id}/overrides", web::put().to(put_overrides))
+        .route("/admin/customers/{id}/wallet/grants", web::post().to(grant));
+}
+
+/// 201 when created, 200 with the stored customer when the id exists (idempotent on id).
+pub async fn create(state: Data, ctx: Ctx, body: web::Json<NewCustomer>) -> ApiResult<HttpResponse> {
+    ctx.principal.backend()?;
+    let (customer, created) = state
+        .engine
+        .create_customer(body.into_inner(), &ctx.caller)
+        .await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(json(status, &customer))
+}
+
+pub async fn get(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.customer(&id, Need::Member)?;
+    Ok(ok(&state.engine.customer(&id).await?))
+}
+
+/// Cancels the subscription now and closes the customer; its history stays. 204.
+pub async fn delete(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.backend()?;
+    state.engine.delete_customer(&id, &ctx.caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSession {
+    pub user_id: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub token: String,
+    /// Opens this customer's pages in the web UI with the token.
+    pub url: String,
+    pub expires_at: Timestamp,
+}
+
+const MAX_USER_ID: usize = 200;
+
+/// A short-lived token for one user of the customer, with a role (owner, admin, member).
+pub async fn create_session(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+    body: web::Json<NewSession>,
+) -> ApiResult<HttpResponse> {
+    ctx.principal.backend()?;
+    let NewSession { user_id, role } = body.into_inner();
+    let user_ok = !user_id.is_empty()
+        && user_id.len() <= MAX_USER_ID
+        && user_id.chars().all(|c| c.is_ascii_graphic());
+    if !user_ok {
+        return Err(ApiError::invalid(format!(
+            "user_id must be 1 to {MAX_USER_ID} printable characters without spaces"
+        )));
+    }
+    let customer = state.engine.customer(&id).await?;
+    let now = state.engine.now();
+    state
+        .access
+        .put_member(&Member {
+            customer: customer.id.clone(),
+            user_id: user_id.clone(),
+            role,
+            created_at: now,
+        })
+        .await?;
+    let expires_at = now + chrono::Duration::seconds(state.config.session_ttl_seconds);
+    let token = sign_session(
+        &state.session_secret,
+        &SessionClaims {
+            customer: customer.id.clone(),
+            user_id,
+            role,
+            expires: expires_at.timestamp(),
+        },
+    )
+    .ok_or_else(ApiError::internal)?;
+    let url = format!("{}/app/{}#token={token}", state.base_url, customer.id);
+    Ok(json(
+        StatusCode::CREATED,
+        &Session {
+            token,
+            url,
+            expires_at,
+        },
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entitlements {
+    pub customer: CustomerId,
+    pub entitlements: Vec<EntitlementStatus>,
+}
+
+pub async fn entitlements(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.customer(&id, Need::Member)?;
+    let entitlements = state.engine.entitlements(&id).await?;
+    Ok(ok(&Entitlements {
+        customer: id.into_inner(),
+        entitlements,
+    }))
+}
+
+pub async fn wallet(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.customer(&id, Need::Admin)?;
+    Ok(ok(&state.engine.wallet(&id).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvoiceList {
+    pub invoices: Vec<Invoice>,
+}
+
+pub async fn invoices(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.customer(&id, Need::Admin)?;
+    Ok(ok(&InvoiceList {
+        invoices: state.engine.invoices(&id).await?,
+    }))
+}
+
+pub async fn overrides(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    Ok(ok(&state.engine.overrides(&id).await?))
+}
+
+pub async fn put_overrides(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+    body: web::Json<CustomerOverrides>,
+) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    Ok(ok(&state
+        .engine
+        .put_overrides(&id, body.into_inner(), &ctx.caller)
+        .await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewGrant {
+    pub amount_minor: i64,
+    pub currency: Currency,
+    #[serde(default)]
+    pub expires_after_days: Option<u32>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Makes the grant idempotent; defaults to the request's `Idempotency-Key`, else a new id.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+pub async fn grant(
+    state: Data,
+    ctx: Ctx,
+    req: HttpRequest,
+    id: web::Path<CustomerId>,
+    body: web::Json<NewGrant>,
+) -> ApiResult<HttpResponse> {
+    ctx.principal.operator()?;
+    let g = body.into_inner();
+    let reference = g
+        .reference
+        .or_else(|| {
+            req.headers()
+                .get(&IDEMPOTENCY_KEY)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| tollgate_kernel::new_id("grant"));
+    if reference.is_empty() || reference.len() > 255 {
+        return Err(ApiError::invalid("reference must be 1 to 255 characters"));
+    }
+    if let Some(d) = &g.description
+        && d.len() > 500
+    {
+        return Err(ApiError::invalid("description must be at most 500 characters"));
+    }
+    let customer = state.engine.customer(&id).await?;
+    if g.currency != customer.currency {
+        return Err(ApiError::invalid(format!(
+            "customer {} is billed in {}; a grant in {} cannot be spent",
+            customer.id, customer.currency, g.currency
+        )));
+    }
+    let entry = state
+        .engine
+        .grant_credits(
+            &id,
+            g.amount_minor,
+            g.currency,
+            g.expires_after_days,
+            g.description,
+            &reference,
+            &ctx.caller,
+        )
+        .await?;
+    Ok(json(StatusCode::CREATED, &entry))
+}

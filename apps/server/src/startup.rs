@@ -1,0 +1,307 @@
+//! Building the application from a [`Config`]: open and migrate the database, wire the engine
+//! to its adapters, make sure there is an operator key, bind, serve, and run due jobs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use rand::RngCore;
+use tollgate_billing::BillingAdapter;
+use tollgate_billing_fake::FakeBilling;
+use tollgate_engine::{AccessStore, Caller, Engine, KeyRole, hash_secret};
+use tollgate_kernel::{Clock, ClockControl, SystemClock};
+use tollgate_store_sql::{GroupCommit, SqlOptions, SqlStore};
+
+use crate::auth::{KeyCache, create_key};
+use crate::config::{Config, Mode};
+use crate::metrics::Metrics;
+use crate::middleware::{idempotency, observe};
+use crate::routes;
+use crate::state::AppState;
+
+/// Setting under which the demo clock's offset survives restarts.
+pub const CLOCK_OFFSET_SETTING: &str = "demo_clock_offset_seconds";
+const SESSION_SECRET_SETTING: &str = "session_secret";
+/// Idempotency records are kept at least seven days (DESIGN guarantee 7); purged after eight.
+const IDEMPOTENCY_RETENTION_DAYS: i64 = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database {url}: {message}")]
+    Database { url: String, message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("catalog {path}: {message}")]
+    Catalog { path: String, message: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("start-up failed: {0}")]
+    Setup(String),
+}
+
+/// What tests (and embedders) may swap: the clock, and whether to listen on a given socket.
+#[derive(Default)]
+pub struct Overrides {
+    /// A controllable clock (tests: `ManualClock`). Demo mode otherwise uses the system clock
+    /// with the stored offset.
+    pub clock: Option<Arc<dyn ClockControl>>,
+    /// Already-bound listener (tests bind port 0).
+    pub listener: Option<TcpListener>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides").finish_non_exhaustive()
+    }
+}
+
+/// A built, bound server.
+pub struct Application {
+    pub base_url: String,
+    pub port: u16,
+    /// The operator key generated at this start (first start without `TOLLGATE_ADMIN_KEY`);
+    /// shown once, stored hashed.
+    pub generated_admin_key: Option<String>,
+    pub plans_loaded: usize,
+    pub state: web::Data<AppState>,
+    server: Server,
+}
+
+fn setup<E: std::fmt::Display>(e: E) -> StartError {
+    StartError::Setup(e.to_string())
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// # Errors
+    /// [`StartError`] naming what could not be opened, bound or read.
+    pub async fn build(config: Config, overrides: Overrides) -> Result<Self, StartError> {
+        let listener = match overrides.listener {
+            Some(l) => l,
+            None => TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
+                addr: config.bind.to_string(),
+                source,
+            })?,
+        };
+        let addr = listener.local_addr().map_err(setup)?;
+        let base_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+
+        let store = SqlStore::open(&SqlOptions::new(config.database_url.as_str()))
+            .await
+            .map_err(|e| StartError::Database {
+                url: crate::database::redacted(&config.database_url),
+                message: e.to_string(),
+            })?;
+        let access: Arc<dyn AccessStore> = Arc::new(store.clone());
+
+        let (clock, control): (Arc<dyn Clock>, Option<Arc<dyn ClockControl>>) =
+            match (overrides.clock, config.mode) {
+                (Some(c), _) => (c.clone(), Some(c)),
+                (None, Mode::Demo) => {
+                    let offset = access
+                        .get_setting(CLOCK_OFFSET_SETTING)
+                        .await
+                        .map_err(setup)?
+                        .and_then(|v| v.as_i64())
+                        .unwrap_or(0);
+                    let c = Arc::new(SystemClock::with_offset(chrono::Duration::seconds(offset)));
+                    (c.clone(), Some(c))
+                }
+                (None, Mode::Production) => (Arc::new(SystemClock::new()), None),
+            };
+        let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeBilling>>) =
+            match (&config.stripe_secret_key, config.mode) {
+                (None, Mode::Demo) => {
+                    let f = Arc::new(FakeBilling::new(base_url.clone()));
+                    (f.clone(), Some(f))
+                }
+                (Some(_), _) => {
+                    return Err(StartError::Config(
+                        "TOLLGATE_STRIPE_SECRET_KEY is set, but this build has no Stripe adapter yet; unset it to run with fake billing in demo mode".into(),
+                    ));
+                }
+                (None, Mode::Production) => {
+                    return Err(StartError::Config(
+                        "production mode needs a billing provider: set TOLLGATE_STRIPE_SECRET_KEY, or run TOLLGATE_MODE=demo".into(),
+                    ));
+                }
+            };
+        let engine = store.engine(clock, control, billing, Some(GroupCommit::default()));
+
+        let mut plans_loaded = 0;
+        if let Some(path) = &config.catalog {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| StartError::Catalog {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+            let catalog = tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| {
+                StartError::Catalog {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            plans_loaded = engine
+                .seed_catalog(&catalog, &Caller::system())
+                .await
+                .map_err(setup)?;
+        }
+
+        let generated_admin_key = match &config.admin_key {
+            Some(_) => None,
+            None => ensure_operator_key(access.as_ref(), engine.now()).await?,
+        };
+        let session_secret = session_secret(access.as_ref()).await?;
+
+        let state = web::Data::new(AppState {
+            engine,
+            access,
+            store,
+            fake,
+            operator_key_hash: config.admin_key.as_ref().map(|k| hash_secret(k.expose())),
+            config,
+            base_url: base_url.clone(),
+            session_secret,
+            keys: KeyCache::default(),
+            metrics: Metrics::new(),
+        });
+        let server = serve(state.clone(), listener)?;
+        spawn_jobs(state.clone());
+        Ok(Self {
+            base_url,
+            port: addr.port(),
+            generated_admin_key,
+            plans_loaded,
+            state,
+            server,
+        })
+    }
+
+    /// Serves until the process is stopped (SIGINT/SIGTERM stop it gracefully).
+    ///
+    /// # Errors
+    /// I/O errors of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Runs the server in the background (tests).
+    pub fn spawn(self) -> (String, web::Data<AppState>) {
+        let Self {
+            base_url,
+            state,
+            server,
+            ..
+        } = self;
+        tokio::spawn(server);
+        (base_url, state)
+    }
+}
+
+/// The HTTP app: middleware order is outermost first (id and metrics, then idempotency).
+fn serve(state: web::Data<AppState>, listener: TcpListener) -> Result<Server, StartError> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes::configure)
+            .wrap(from_fn(idempotency))
+            .wrap(from_fn(observe))
+    })
+    .listen(listener)
+    .map_err(setup)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// At first start with no operator key configured and none stored, makes one.
+async fn ensure_operator_key(
+    access: &dyn AccessStore,
+    now: tollgate_kernel::Timestamp,
+) -> Result<Option<String>, StartError> {
+    let keys = access.list_keys().await.map_err(setup)?;
+    if keys
+        .iter()
+        .any(|k| k.role == KeyRole::Admin && k.revoked_at.is_none())
+    {
+        return Ok(None);
+    }
+    let (_, secret) = create_key(access, "operator (first start)", KeyRole::Admin, now)
+        .await
+        .map_err(setup)?;
+    Ok(Some(secret))
+}
+
+/// The key that signs session tokens: made once, shared by every process on this database.
+async fn session_secret(access: &dyn AccessStore) -> Result<Vec<u8>, StartError> {
+    if let Some(hex_value) = access
+        .get_setting(SESSION_SECRET_SETTING)
+        .await
+        .map_err(setup)?
+        .and_then(|v| v.as_str().map(str::to_owned))
+        && let Ok(bytes) = hex::decode(hex_value)
+    {
+        return Ok(bytes);
+    }
+    let mut bytes = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    access
+        .put_setting(
+            SESSION_SECRET_SETTING,
+            &serde_json::Value::String(hex::encode(&bytes)),
+        )
+        .await
+        .map_err(setup)?;
+    Ok(bytes)
+}
+
+/// Due jobs in real time (renewals, trial ends, grace expiry, retries of failed events) and
+/// the daily purge of old idempotency records.
+fn spawn_jobs(state: web::Data<AppState>) {
+    let every = state.config.jobs_interval_seconds;
+    if every == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        let mut last_purge: Option<tokio::time::Instant> = None;
+        loop {
+            tick.tick().await;
+            run_jobs_once(&state.engine).await;
+            if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                last_purge = Some(tokio::time::Instant::now());
+                let before = state.engine.now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
+                if let Err(e) = state.access.idempotency_purge(before).await {
+                    tracing::warn!(error = %e, "idempotency purge failed");
+                }
+            }
+        }
+    });
+}
+
+async fn run_jobs_once(engine: &Engine) {
+    match engine.run_due(&Caller::system()).await {
+        Ok(report) => {
+            for f in &report.failures {
+                tracing::warn!(failure = %f, "due job failed");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "due jobs could not run"),
+    }
+}
