@@ -66,7 +66,10 @@ mod subscriptions;
 mod usage;
 mod wallet;
 
-pub use access::{AccessError, AccessStore, ApiKeyRecord, KeyRole, Member, hash_secret};
+pub use access::{
+    AccessError, AccessStore, ApiKeyRecord, IdempotencyBegin, KeyRole, Member, StoredResponse,
+    hash_secret,
+};
 pub use audit::{AuditEntry, AuditQuery, Caller};
 pub use billing_events::ApplyOutcome;
 pub use customers::NewCustomer;
