@@ -57,6 +57,7 @@ mod context;
 mod customers;
 mod engine;
 mod error;
+mod history;
 mod jobs;
 mod leases;
 pub mod memory;
@@ -75,6 +76,7 @@ pub use billing_events::ApplyOutcome;
 pub use customers::NewCustomer;
 pub use engine::{CounterMode, Engine, EngineDeps};
 pub use error::EngineError;
+pub use history::{AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT};
 pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{
