@@ -10,6 +10,7 @@ mod m20261122_000001_catalog;
 mod m20261122_000002_billing;
 mod m20261122_000003_ledger;
 mod m20261122_000004_counters;
+mod m20261122_000005_idempotency;
 
 /// Runs Tollgate's migrations (`Migrator::up(&db, None)`).
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_billing::Migration),
             Box::new(m20261122_000003_ledger::Migration),
             Box::new(m20261122_000004_counters::Migration),
+            Box::new(m20261122_000005_idempotency::Migration),
         ]
     }
 }

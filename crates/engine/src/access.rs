@@ -1,6 +1,10 @@
 //! Who may call: API keys (stored as SHA-256 hashes, never in clear), the members of a
 //! customer with their roles, and the operator's settings (the demo clock offset). The HTTP
 //! layer authenticates with these; the engine only stores them.
+//!
+//! The same store keeps the HTTP idempotency records (DESIGN guarantee 7): the first answer to
+//! a mutating request, by the caller's `Idempotency-Key`, so that a retry gets that answer
+//! instead of running the request again.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -46,6 +50,27 @@ pub struct Member {
     pub user_id: String,
     pub role: Role,
     pub created_at: Timestamp,
+}
+
+/// A stored answer to a mutating request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What [`AccessStore::idempotency_begin`] found for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// Newly reserved for this request (or a stale reservation was taken over): run it.
+    Started,
+    /// Another request holds the key and has not finished.
+    InProgress { request_hash: String },
+    /// Finished before: this is its answer.
+    Done {
+        request_hash: String,
+        response: StoredResponse,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +119,55 @@ pub trait AccessStore: Send + Sync {
     /// # Errors
     /// [`AccessError`] on infrastructure failure.
     async fn put_setting(&self, name: &str, value: &serde_json::Value) -> Result<(), AccessError>;
+
+    /// Reserves `key` for a request whose body hashes to `request_hash`, or tells what holds
+    /// it. `key` is already scoped by the caller (principal + key). A reservation older than
+    /// `stale_after` whose request never finished is taken over (a crashed process must not
+    /// block a key forever): it is reserved again for this request, with this hash, from
+    /// `now`.
+    ///
+    /// Race-free across processes: of any number of concurrent calls for one key, exactly one
+    /// answers [`IdempotencyBegin::Started`]; the same holds for the takeover of a stale
+    /// reservation. The caller compares `request_hash` of `InProgress` and `Done` with its own
+    /// to tell a retry (same body) from a conflict (409).
+    ///
+    /// # Errors
+    /// [`AccessError`] on infrastructure failure; nothing is reserved then.
+    async fn idempotency_begin(
+        &self,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<IdempotencyBegin, AccessError>;
+
+    /// Stores the answer of the request that reserved `key`. The first answer stays: on a key
+    /// that is already finished, or not reserved at all (abandoned or purged), this does
+    /// nothing.
+    ///
+    /// # Errors
+    /// [`AccessError`] on infrastructure failure.
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        now: Timestamp,
+    ) -> Result<(), AccessError>;
+
+    /// Drops an unfinished reservation (the request failed with a 5xx and may be retried).
+    /// A finished record is kept: its answer stays the answer.
+    ///
+    /// # Errors
+    /// [`AccessError`] on infrastructure failure.
+    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError>;
+
+    /// Deletes records created (reserved) before `before`, finished or not; answers how many.
+    /// The server purges with `before = now - 7 days` or earlier, which keeps answers at least
+    /// the 7 days DESIGN promises.
+    ///
+    /// # Errors
+    /// [`AccessError`] on infrastructure failure.
+    async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError>;
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ mod context;
 mod customers;
 mod engine;
 mod error;
+mod history;
 mod jobs;
 mod leases;
 pub mod memory;
@@ -66,12 +67,16 @@ mod subscriptions;
 mod usage;
 mod wallet;
 
-pub use access::{AccessError, AccessStore, ApiKeyRecord, KeyRole, Member, hash_secret};
+pub use access::{
+    AccessError, AccessStore, ApiKeyRecord, IdempotencyBegin, KeyRole, Member, StoredResponse,
+    hash_secret,
+};
 pub use audit::{AuditEntry, AuditQuery, Caller};
 pub use billing_events::ApplyOutcome;
 pub use customers::NewCustomer;
 pub use engine::{CounterMode, Engine, EngineDeps};
 pub use error::EngineError;
+pub use history::{AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT};
 pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{

@@ -16,7 +16,9 @@ use tollgate_quotas::{
 use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog};
 use tollgate_wallet::{MemoryWalletStore, WalletStore};
 
-use crate::access::{AccessError, AccessStore, ApiKeyRecord, Member};
+use crate::access::{
+    AccessError, AccessStore, ApiKeyRecord, IdempotencyBegin, Member, StoredResponse,
+};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::engine::{CounterMode, Engine, EngineDeps};
 use crate::ports::{
@@ -252,7 +254,7 @@ impl UsageRecorder for MemoryUsageRecorder {
     }
 }
 
-/// Keys, members and settings in memory.
+/// Keys, members, settings and idempotency records in memory.
 #[derive(Debug, Default)]
 pub struct MemoryAccessStore {
     inner: Mutex<AccessState>,
@@ -263,6 +265,14 @@ struct AccessState {
     keys: Vec<ApiKeyRecord>,
     members: Vec<Member>,
     settings: HashMap<String, serde_json::Value>,
+    idempotency: HashMap<String, IdempotencyRecord>,
+}
+
+#[derive(Debug)]
+struct IdempotencyRecord {
+    request_hash: String,
+    response: Option<StoredResponse>,
+    created_at: Timestamp,
 }
 
 #[async_trait]
@@ -334,6 +344,69 @@ impl AccessStore for MemoryAccessStore {
             .settings
             .insert(name.to_owned(), value.clone());
         Ok(())
+    }
+
+    async fn idempotency_begin(
+        &self,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<IdempotencyBegin, AccessError> {
+        let mut s = locked(&self.inner);
+        let fresh = || IdempotencyRecord {
+            request_hash: request_hash.to_owned(),
+            response: None,
+            created_at: now,
+        };
+        match s.idempotency.get_mut(key) {
+            None => {
+                s.idempotency.insert(key.to_owned(), fresh());
+                Ok(IdempotencyBegin::Started)
+            }
+            Some(r) => match &r.response {
+                Some(response) => Ok(IdempotencyBegin::Done {
+                    request_hash: r.request_hash.clone(),
+                    response: response.clone(),
+                }),
+                None if now - r.created_at > stale_after => {
+                    *r = fresh();
+                    Ok(IdempotencyBegin::Started)
+                }
+                None => Ok(IdempotencyBegin::InProgress {
+                    request_hash: r.request_hash.clone(),
+                }),
+            },
+        }
+    }
+
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        _now: Timestamp,
+    ) -> Result<(), AccessError> {
+        if let Some(r) = locked(&self.inner).idempotency.get_mut(key)
+            && r.response.is_none()
+        {
+            r.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
+        let mut s = locked(&self.inner);
+        if s.idempotency.get(key).is_some_and(|r| r.response.is_none()) {
+            s.idempotency.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
+        let mut s = locked(&self.inner);
+        let was = s.idempotency.len();
+        s.idempotency.retain(|_, r| r.created_at >= before);
+        Ok(u64::try_from(was - s.idempotency.len()).unwrap_or(u64::MAX))
     }
 }
 

@@ -31,7 +31,7 @@ async fn tables(db: &TestDb) -> Vec<String> {
 async fn round_trip(db: &TestDb) {
     let conn = db.store.db();
     let migrated = tables(db).await;
-    for table in ["counters", "leases", "lease_slots"] {
+    for table in ["counters", "leases", "lease_slots", "idempotency_keys"] {
         assert!(
             migrated.contains(&table.to_owned()),
             "{table} in {migrated:?}"
@@ -46,13 +46,26 @@ async fn round_trip(db: &TestDb) {
             .is_empty()
     );
 
-    // One step back removes only the last migration's tables.
+    // One step back removes only the last migration's table.
     Migrator::down(conn, Some(1)).await.unwrap();
     let after_one = tables(db).await;
-    assert!(!after_one.contains(&"counters".to_owned()));
+    let mut expected = migrated.clone();
+    expected.retain(|t| t != "idempotency_keys");
+    assert_eq!(after_one, expected);
     assert_eq!(
         Migrator::get_pending_migrations(conn).await.unwrap().len(),
         1
+    );
+
+    // A second step removes the counters' tables too.
+    Migrator::down(conn, Some(1)).await.unwrap();
+    let after_two = tables(db).await;
+    for table in ["counters", "leases", "lease_slots"] {
+        assert!(!after_two.contains(&table.to_owned()), "{table} dropped");
+    }
+    assert_eq!(
+        Migrator::get_pending_migrations(conn).await.unwrap().len(),
+        2
     );
 
     // All the way down leaves nothing but the migration bookkeeping.

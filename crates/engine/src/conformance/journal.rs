@@ -1,4 +1,5 @@
-//! Suites for the audit journal, the webhook log and the access store.
+//! Suites for the audit journal, the webhook log and the access store (whose idempotency
+//! records have their checks in [`super::idempotency`]).
 //!
 //! Every function takes the adapter as `Arc<dyn Port>` and a `prefix` unique to the run
 //! (actors, entities, providers, key ids, customers and setting names carry it), so the suites
@@ -36,17 +37,18 @@ pub async fn run_billing_events(log: Arc<dyn BillingEventLog>, prefix: &str) {
 pub async fn run_access(store: Arc<dyn AccessStore>, prefix: &str) {
     keys_insert_find_revoke(store.clone(), prefix).await;
     members_upsert_and_list(store.clone(), prefix).await;
-    settings_put_and_overwrite(store, prefix).await;
+    settings_put_and_overwrite(store.clone(), prefix).await;
+    super::idempotency::run_all(store, prefix).await;
 }
 
-fn must<T, E: Debug>(r: Result<T, E>, what: &str) -> T {
+pub(super) fn must<T, E: Debug>(r: Result<T, E>, what: &str) -> T {
     match r {
         Ok(v) => v,
         Err(e) => panic!("{what}: {e:?}"),
     }
 }
 
-fn at(day: u32, hour: u32) -> Timestamp {
+pub(super) fn at(day: u32, hour: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
         .single()
         .unwrap_or_else(|| panic!("bad test instant {day} {hour}"))

@@ -1,11 +1,15 @@
 //! `AccessStore` on `api_keys` (hashes only, never a secret), `members` (created by the
-//! billing migration) and `settings`.
+//! billing migration), `settings` and `idempotency_keys` ([`idempotency`]).
+
+mod idempotency;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder};
 use tollgate_billing::Role;
-use tollgate_engine::{AccessError, AccessStore, ApiKeyRecord, KeyRole, Member};
+use tollgate_engine::{
+    AccessError, AccessStore, ApiKeyRecord, IdempotencyBegin, KeyRole, Member, StoredResponse,
+};
 use tollgate_kernel::{CustomerId, Timestamp};
 
 use super::stored;
@@ -152,7 +156,7 @@ fn member_from_row(r: members::Model) -> Result<Member, DbErr> {
     })
 }
 
-fn access_error(e: DbErr) -> AccessError {
+pub(super) fn access_error(e: DbErr) -> AccessError {
     match fault(&e) {
         Fault::Unavailable => AccessError::Unavailable(describe(&e)),
         _ => AccessError::Unexpected(Box::new(failure(&e))),
@@ -253,5 +257,32 @@ impl AccessStore for SqlStore {
             .await
             .map_err(access_error)?;
         Ok(())
+    }
+
+    async fn idempotency_begin(
+        &self,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<IdempotencyBegin, AccessError> {
+        idempotency::begin(self, key, request_hash, now, stale_after).await
+    }
+
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        now: Timestamp,
+    ) -> Result<(), AccessError> {
+        idempotency::finish(self, key, response, now).await
+    }
+
+    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
+        idempotency::abandon(self, key).await
+    }
+
+    async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
+        idempotency::purge(self, before).await
     }
 }
