@@ -38,8 +38,12 @@ const SESSION_PREFIX: &str = "tgs_";
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    Operator { key: String },
-    Server { key: String },
+    Operator {
+        key: String,
+    },
+    Server {
+        key: String,
+    },
     Customer {
         customer: CustomerId,
         user_id: String,
@@ -100,7 +104,10 @@ impl Principal {
             Self::Operator { .. } | Self::Server { .. } => Ok(()),
             Self::Customer { customer, role, .. } => {
                 if customer != id {
-                    Err(ApiError::not_found(format!("customer {:?} not found", id.as_str())))
+                    Err(ApiError::not_found(format!(
+                        "customer {:?} not found",
+                        id.as_str()
+                    )))
                 } else if rank(*role) < need {
                     Err(ApiError::forbidden(format!(
                         "this needs the {} role",
@@ -222,7 +229,10 @@ impl KeyCache {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 
@@ -316,12 +326,19 @@ mod tests {
     fn session_tokens_verify_only_with_their_secret_and_before_expiry() {
         let now = chrono::Utc::now();
         let token = sign_session(b"k1", &claims(now.timestamp() + 60)).unwrap();
-        assert_eq!(verify_session(b"k1", &token, now), Some(claims(now.timestamp() + 60)));
+        assert_eq!(
+            verify_session(b"k1", &token, now),
+            Some(claims(now.timestamp() + 60))
+        );
         assert_eq!(verify_session(b"k2", &token, now), None, "other secret");
         let later = now + chrono::Duration::seconds(61);
         assert_eq!(verify_session(b"k1", &token, later), None, "expired");
         // Tampering with the claims (e.g. the role) breaks the signature.
-        let (payload, sig) = token.strip_prefix(SESSION_PREFIX).unwrap().split_once('.').unwrap();
+        let (payload, sig) = token
+            .strip_prefix(SESSION_PREFIX)
+            .unwrap()
+            .split_once('.')
+            .unwrap();
         let mut forged = claims(now.timestamp() + 60);
         forged.role = Role::Owner;
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
@@ -349,8 +366,22 @@ mod tests {
             role: Role::Member,
         };
         assert!(member.customer(&acme, Need::Member).is_ok());
-        assert_eq!(member.customer(&acme, Need::Admin).unwrap_err().status.as_u16(), 403);
-        assert_eq!(member.customer(&other, Need::Member).unwrap_err().status.as_u16(), 404);
+        assert_eq!(
+            member
+                .customer(&acme, Need::Admin)
+                .unwrap_err()
+                .status
+                .as_u16(),
+            403
+        );
+        assert_eq!(
+            member
+                .customer(&other, Need::Member)
+                .unwrap_err()
+                .status
+                .as_u16(),
+            404
+        );
         assert_eq!(member.operator().unwrap_err().status.as_u16(), 403);
         let server = Principal::Server { key: "k".into() };
         assert!(server.customer(&other, Need::Owner).is_ok());

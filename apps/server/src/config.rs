@@ -102,7 +102,9 @@ impl Config {
     /// The embedded default for a given database: demo mode, fake billing, demo catalog.
     pub fn demo(database_url: impl Into<String>) -> Self {
         Self {
-            bind: DEFAULT_BIND.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            bind: DEFAULT_BIND
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
             database_url: database_url.into(),
             redis_url: None,
             admin_key: None,
@@ -165,18 +167,27 @@ impl Config {
             message: format!("{bind_text:?} is not host:port"),
         })?;
         let number = |name: &'static str, fallback: Option<i64>, default: i64| match env(name) {
-            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or(ConfigError::Invalid {
-                name,
-                message: format!("{v:?} is not a non-negative whole number"),
-            }),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    message: format!("{v:?} is not a non-negative whole number"),
+                }),
             None => Ok(fallback.unwrap_or(default)),
         };
         let jobs = number(
             "TOLLGATE_JOBS_INTERVAL_SECONDS",
-            file.jobs_interval_seconds.and_then(|n| i64::try_from(n).ok()),
+            file.jobs_interval_seconds
+                .and_then(|n| i64::try_from(n).ok()),
             30,
         )?;
-        let ttl = number("TOLLGATE_SESSION_TTL_SECONDS", file.session_ttl_seconds, 3600)?;
+        let ttl = number(
+            "TOLLGATE_SESSION_TTL_SECONDS",
+            file.session_ttl_seconds,
+            3600,
+        )?;
         let catalog = env("TOLLGATE_CATALOG").map(PathBuf::from).or(file.catalog);
         Ok(Self {
             bind,
@@ -212,8 +223,10 @@ mod tests {
     use super::*;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_sources(|k| map.get(k).cloned())
     }
 
@@ -231,7 +244,11 @@ mod tests {
     fn environment_overrides_the_file_and_secrets_stay_hidden() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tollgate.toml");
-        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nadmin_key = \"from-file\"\nmode = \"production\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\nadmin_key = \"from-file\"\nmode = \"production\"\n",
+        )
+        .unwrap();
         let c = load(&[
             ("TOLLGATE_CONFIG", path.to_str().unwrap()),
             ("TOLLGATE_ADMIN_KEY", "from-env"),
@@ -240,7 +257,10 @@ mod tests {
         assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(c.admin_key.as_ref().unwrap().expose(), "from-env");
         assert_eq!(c.mode, Mode::Production);
-        assert!(c.catalog.is_none(), "production loads no demo catalog by default");
+        assert!(
+            c.catalog.is_none(),
+            "production loads no demo catalog by default"
+        );
         assert!(!format!("{c:?}").contains("from-env"));
     }
 

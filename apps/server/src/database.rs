@@ -250,7 +250,8 @@ pub fn list_keys() -> ExitCode {
                         format!("{:?}", k.role).to_lowercase(),
                         k.prefix,
                         k.name,
-                        k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"))
+                        k.revoked_at
+                            .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"))
                     );
                 }
                 ExitCode::SUCCESS

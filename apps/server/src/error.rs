@@ -83,7 +83,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -200,9 +206,8 @@ pub mod extractors {
     pub fn json(limit: usize) -> impl Fn(JsonPayloadError, &HttpRequest) -> Error + Clone {
         move |e, _| {
             let api = match &e {
-                JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                    ApiError::too_large(limit)
-                }
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::too_large(limit),
                 JsonPayloadError::ContentType => {
                     ApiError::invalid("the body must be JSON (Content-Type: application/json)")
                 }

@@ -50,7 +50,8 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
     let ok = !v.is_empty()
         && v.len() <= 128
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
     ok.then(|| v.to_owned())
 }
 
@@ -98,7 +99,8 @@ pub async fn idempotency(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let mutating = matches!(*req.method(), Method::POST | Method::PUT | Method::DELETE);
-    let applies = mutating && req.path().starts_with("/v1/") && !req.path().starts_with("/v1/webhooks/");
+    let applies =
+        mutating && req.path().starts_with("/v1/") && !req.path().starts_with("/v1/webhooks/");
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
         return next.call(req).await;
     };
@@ -109,7 +111,13 @@ pub async fn idempotency(
         return next.call(req).await;
     };
     let key = match raw_key.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN && k.chars().all(|c| c.is_ascii_graphic()) => k.to_owned(),
+        Ok(k)
+            if !k.is_empty()
+                && k.len() <= MAX_KEY_LEN
+                && k.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            k.to_owned()
+        }
         _ => {
             return Ok(req.into_response(
                 ApiError::invalid(format!(
@@ -180,7 +188,10 @@ pub async fn idempotency(
             let mut res = HttpResponse::build(status);
             res.insert_header((REPLAYED, HeaderValue::from_static("true")));
             if !response.body.is_empty() {
-                res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+                res.insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ));
             }
             return Ok(req.into_response(res.body(response.body)));
         }
@@ -202,7 +213,10 @@ pub async fn idempotency(
         Ok(b) => b,
         Err(_) => {
             let _ = state.access.idempotency_abandon(&scoped).await;
-            return Ok(ServiceResponse::new(http_req, ApiError::internal().error_response()));
+            return Ok(ServiceResponse::new(
+                http_req,
+                ApiError::internal().error_response(),
+            ));
         }
     };
     // Server errors and quota refusals are not kept: a retry deserves a fresh answer.
@@ -226,7 +240,10 @@ pub async fn idempotency(
     if let Err(e) = stored {
         tracing::error!(error = %e, "idempotency record not saved");
     }
-    Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
+    Ok(ServiceResponse::new(
+        http_req,
+        head.set_body(bytes).map_into_boxed_body(),
+    ))
 }
 
 async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, ApiError> {

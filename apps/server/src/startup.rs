@@ -125,23 +125,25 @@ impl Application {
                 }
                 (None, Mode::Production) => (Arc::new(SystemClock::new()), None),
             };
-        let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeBilling>>) =
-            match (&config.stripe_secret_key, config.mode) {
-                (None, Mode::Demo) => {
-                    let f = Arc::new(FakeBilling::new(base_url.clone()));
-                    (f.clone(), Some(f))
-                }
-                (Some(_), _) => {
-                    return Err(StartError::Config(
+        let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeBilling>>) = match (
+            &config.stripe_secret_key,
+            config.mode,
+        ) {
+            (None, Mode::Demo) => {
+                let f = Arc::new(FakeBilling::new(base_url.clone()));
+                (f.clone(), Some(f))
+            }
+            (Some(_), _) => {
+                return Err(StartError::Config(
                         "TOLLGATE_STRIPE_SECRET_KEY is set, but this build has no Stripe adapter yet; unset it to run with fake billing in demo mode".into(),
                     ));
-                }
-                (None, Mode::Production) => {
-                    return Err(StartError::Config(
+            }
+            (None, Mode::Production) => {
+                return Err(StartError::Config(
                         "production mode needs a billing provider: set TOLLGATE_STRIPE_SECRET_KEY, or run TOLLGATE_MODE=demo".into(),
                     ));
-                }
-            };
+            }
+        };
         let engine = store.engine(clock, control, billing, Some(GroupCommit::default()));
 
         let mut plans_loaded = 0;
@@ -151,12 +153,11 @@ impl Application {
                 path: shown.clone(),
                 message: e.to_string(),
             })?;
-            let catalog = tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| {
-                StartError::Catalog {
+            let catalog =
+                tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| StartError::Catalog {
                     path: shown.clone(),
                     message: e.to_string(),
-                }
-            })?;
+                })?;
             plans_loaded = engine
                 .seed_catalog(&catalog, &Caller::system())
                 .await
@@ -286,7 +287,8 @@ fn spawn_jobs(state: web::Data<AppState>) {
             run_jobs_once(&state.engine).await;
             if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
                 last_purge = Some(tokio::time::Instant::now());
-                let before = state.engine.now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
+                let before =
+                    state.engine.now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
                 if let Err(e) = state.access.idempotency_purge(before).await {
                     tracing::warn!(error = %e, "idempotency purge failed");
                 }

@@ -43,7 +43,10 @@ pub async fn all_plans(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
 
 pub async fn create_plan(state: Data, ctx: Ctx, body: web::Json<Plan>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    let plan = state.engine.create_plan(body.into_inner(), &ctx.caller).await?;
+    let plan = state
+        .engine
+        .create_plan(body.into_inner(), &ctx.caller)
+        .await?;
     Ok(json(StatusCode::CREATED, &plan))
 }
 
@@ -61,7 +64,11 @@ pub async fn update_plan(
     Ok(ok(&plan))
 }
 
-pub async fn archive_plan(state: Data, ctx: Ctx, code: web::Path<PlanCode>) -> ApiResult<HttpResponse> {
+pub async fn archive_plan(
+    state: Data,
+    ctx: Ctx,
+    code: web::Path<PlanCode>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&state.engine.archive_plan(&code, &ctx.caller).await?))
 }
@@ -79,10 +86,21 @@ pub async fn features(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
 }
 
 /// 201 when the feature is new, 200 when its name, unit or description changed.
-pub async fn put_feature(state: Data, ctx: Ctx, body: web::Json<Feature>) -> ApiResult<HttpResponse> {
+pub async fn put_feature(
+    state: Data,
+    ctx: Ctx,
+    body: web::Json<Feature>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    let (feature, created) = state.engine.put_feature(body.into_inner(), &ctx.caller).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let (feature, created) = state
+        .engine
+        .put_feature(body.into_inner(), &ctx.caller)
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json(status, &feature))
 }
 

@@ -22,18 +22,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/wallet", web::get().to(wallet))
         .route("/customers/{id}/invoices", web::get().to(invoices))
         .route("/admin/customers/{id}/overrides", web::get().to(overrides))
-        .route("/admin/customers/{id}/overrides", web::put().to(put_overrides))
+        .route(
+            "/admin/customers/{id}/overrides",
+            web::put().to(put_overrides),
+        )
         .route("/admin/customers/{id}/wallet/grants", web::post().to(grant));
 }
 
 /// 201 when created, 200 with the stored customer when the id exists (idempotent on id).
-pub async fn create(state: Data, ctx: Ctx, body: web::Json<NewCustomer>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: Data,
+    ctx: Ctx,
+    body: web::Json<NewCustomer>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.backend()?;
     let (customer, created) = state
         .engine
         .create_customer(body.into_inner(), &ctx.caller)
         .await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json(status, &customer))
 }
 
@@ -122,7 +133,11 @@ pub struct Entitlements {
     pub entitlements: Vec<EntitlementStatus>,
 }
 
-pub async fn entitlements(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+pub async fn entitlements(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Member)?;
     let entitlements = state.engine.entitlements(&id).await?;
     Ok(ok(&Entitlements {
@@ -148,7 +163,11 @@ pub async fn invoices(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiRe
     }))
 }
 
-pub async fn overrides(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+pub async fn overrides(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&state.engine.overrides(&id).await?))
 }
@@ -204,7 +223,9 @@ pub async fn grant(
     if let Some(d) = &g.description
         && d.len() > 500
     {
-        return Err(ApiError::invalid("description must be at most 500 characters"));
+        return Err(ApiError::invalid(
+            "description must be at most 500 characters",
+        ));
     }
     let customer = state.engine.customer(&id).await?;
     if g.currency != customer.currency {

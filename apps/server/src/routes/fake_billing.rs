@@ -157,7 +157,11 @@ pub async fn portal_page(state: Data, id: web::Path<String>) -> ApiResult<HttpRe
          <p><a href=\"{ret}\">Return</a></p>",
         customer = esc(customer.as_str()),
         plan = esc(&plan),
-        card = if failing { "declining (demo)" } else { "•••• 4242 (demo)" },
+        card = if failing {
+            "declining (demo)"
+        } else {
+            "•••• 4242 (demo)"
+        },
         ret = esc(&return_url),
     );
     Ok(page("Billing portal", &body))

@@ -17,12 +17,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/customers/{id}/checkout", web::post().to(checkout))
         .route("/customers/{id}/portal", web::post().to(portal))
         .route("/customers/{id}/subscription", web::get().to(subscription))
-        .route("/customers/{id}/subscription/change", web::post().to(change))
+        .route(
+            "/customers/{id}/subscription/change",
+            web::post().to(change),
+        )
         .route(
             "/customers/{id}/subscription/change/preview",
             web::get().to(preview),
         )
-        .route("/customers/{id}/subscription/cancel", web::post().to(cancel))
+        .route(
+            "/customers/{id}/subscription/cancel",
+            web::post().to(cancel),
+        )
         .route(
             "/customers/{id}/subscription/reactivate",
             web::post().to(reactivate),
@@ -92,10 +98,17 @@ pub async fn portal(
         .return_url
         .unwrap_or_else(|| format!("{}/", state.base_url));
     let session = state.engine.portal(&id, &return_url).await?;
-    Ok(json(StatusCode::CREATED, &PortalAnswer { url: session.url }))
+    Ok(json(
+        StatusCode::CREATED,
+        &PortalAnswer { url: session.url },
+    ))
 }
 
-pub async fn subscription(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+pub async fn subscription(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Member)?;
     Ok(ok(&state.engine.subscription(&id).await?))
 }
@@ -118,7 +131,13 @@ pub async fn change(
     ctx.principal.customer(&id, Need::Owner)?;
     let sub = state
         .engine
-        .change_plan(&id, &body.plan, body.interval, &operation_id(&req), &ctx.caller)
+        .change_plan(
+            &id,
+            &body.plan,
+            body.interval,
+            &operation_id(&req),
+            &ctx.caller,
+        )
         .await?;
     Ok(ok(&sub))
 }
@@ -138,7 +157,10 @@ pub async fn preview(
     q: web::Query<PreviewQuery>,
 ) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Admin)?;
-    Ok(ok(&state.engine.preview_change(&id, &q.plan, q.interval).await?))
+    Ok(ok(&state
+        .engine
+        .preview_change(&id, &q.plan, q.interval)
+        .await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,7 +177,9 @@ fn yes() -> bool {
 
 impl Default for CancelBody {
     fn default() -> Self {
-        Self { at_period_end: true }
+        Self {
+            at_period_end: true,
+        }
     }
 }
 
@@ -173,7 +197,11 @@ pub async fn cancel(
         .await?))
 }
 
-pub async fn reactivate(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
+pub async fn reactivate(
+    state: Data,
+    ctx: Ctx,
+    id: web::Path<CustomerId>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Owner)?;
     Ok(ok(&state.engine.reactivate(&id, &ctx.caller).await?))
 }
@@ -193,6 +221,9 @@ pub async fn trial(
     ctx.principal.customer(&id, Need::Owner)?;
     Ok(json(
         StatusCode::CREATED,
-        &state.engine.start_trial(&id, &body.plan, &ctx.caller).await?,
+        &state
+            .engine
+            .start_trial(&id, &body.plan, &ctx.caller)
+            .await?,
     ))
 }

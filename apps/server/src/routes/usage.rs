@@ -78,10 +78,18 @@ async fn record_one(
 }
 
 /// 201 accepted, 200 duplicate (the first answer with `duplicate: true`), 429, 402.
-pub async fn record(state: Data, ctx: Ctx, body: web::Json<RecordUsage>) -> ApiResult<HttpResponse> {
+pub async fn record(
+    state: Data,
+    ctx: Ctx,
+    body: web::Json<RecordUsage>,
+) -> ApiResult<HttpResponse> {
     ctx.principal.backend()?;
     let (answer, created) = record_one(&state, &ctx, body.into_inner()).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json(status, &answer))
 }
 

@@ -16,7 +16,9 @@ pub const ADMIN_KEY: &str = "tg_admin_test0000000000000000000000000000000000";
 
 /// The manual clock starts here: a Monday, mid-month, so day/week/month windows are distinct.
 pub fn start_time() -> tollgate_kernel::Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 16, 10, 0, 0).single().expect("valid start")
+    Utc.with_ymd_and_hms(2026, 11, 16, 10, 0, 0)
+        .single()
+        .expect("valid start")
 }
 
 pub struct TestApp {
@@ -49,12 +51,18 @@ impl Answer {
 }
 
 pub fn catalog_path() -> String {
-    format!("{}/../../fixtures/catalogs/saas.toml", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../fixtures/catalogs/saas.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("tollgate.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tollgate.db").display()
+    );
     let mut config = Config::demo(url);
     config.admin_key = Some(Secret::new(ADMIN_KEY));
     config.catalog = Some(catalog_path().into());
@@ -84,7 +92,11 @@ pub async fn spawn_app() -> TestApp {
         _dir: dir,
     };
     let key = app
-        .post("/v1/admin/keys", Some(ADMIN_KEY), &json!({"name": "tests", "role": "server"}))
+        .post(
+            "/v1/admin/keys",
+            Some(ADMIN_KEY),
+            &json!({"name": "tests", "role": "server"}),
+        )
         .await;
     assert_eq!(key.status, StatusCode::CREATED, "{key:?}");
     app.server_key = key.body["secret"].as_str().expect("secret").to_owned();
@@ -174,7 +186,11 @@ impl TestApp {
     /// Creates a customer (USD) through the API.
     pub async fn customer(&self, id: &str) {
         let r = self
-            .post("/v1/customers", self.server(), &json!({"id": id, "name": format!("{id} Inc")}))
+            .post(
+                "/v1/customers",
+                self.server(),
+                &json!({"id": id, "name": format!("{id} Inc")}),
+            )
             .await;
         assert!(r.status.is_success(), "{r:?}");
     }
@@ -204,7 +220,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
-        let session = r.body["session_id"].as_str().expect("session id").to_owned();
+        let session = r.body["session_id"]
+            .as_str()
+            .expect("session id")
+            .to_owned();
         let pay = self
             .client
             .post(format!("{}/fake-billing/checkout/{session}/pay", self.base))
@@ -212,14 +231,21 @@ impl TestApp {
             .await
             .expect("pay");
         assert_eq!(pay.status(), StatusCode::SEE_OTHER);
-        self.get(&format!("/v1/customers/{customer}/subscription"), self.server())
-            .await
+        self.get(
+            &format!("/v1/customers/{customer}/subscription"),
+            self.server(),
+        )
+        .await
     }
 
     /// Moves the engine clock through the API, running due jobs.
     pub async fn advance(&self, seconds: i64) -> Answer {
         let r = self
-            .post("/v1/admin/clock/advance", self.admin(), &json!({"seconds": seconds}))
+            .post(
+                "/v1/admin/clock/advance",
+                self.admin(),
+                &json!({"seconds": seconds}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
         r

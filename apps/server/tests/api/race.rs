@@ -24,7 +24,8 @@ async fn two_hundred_racers_against_a_limit_of_fifty() {
     for i in 0..200 {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            app.usage("racer", "api_calls", 1, &format!("race-{i}")).await
+            app.usage("racer", "api_calls", 1, &format!("race-{i}"))
+                .await
         }));
     }
     let (mut created, mut refused) = (0, 0);
@@ -42,7 +43,9 @@ async fn two_hundred_racers_against_a_limit_of_fifty() {
         }
     }
     assert_eq!((created, refused), (50, 150));
-    let ents = app.get("/v1/customers/racer/entitlements", app.server()).await;
+    let ents = app
+        .get("/v1/customers/racer/entitlements", app.server())
+        .await;
     let calls = ents.body["entitlements"]
         .as_array()
         .expect("entitlements")
@@ -50,6 +53,9 @@ async fn two_hundred_racers_against_a_limit_of_fifty() {
         .find(|e| e["feature"] == "api_calls")
         .expect("api_calls")
         .clone();
-    assert_eq!((calls["used"].as_i64(), calls["limit"].as_i64()), (Some(50), Some(50)));
+    assert_eq!(
+        (calls["used"].as_i64(), calls["limit"].as_i64()),
+        (Some(50), Some(50))
+    );
     assert_eq!(calls["state"], "at_limit");
 }

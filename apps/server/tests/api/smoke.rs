@@ -12,19 +12,34 @@ async fn health_readiness_metrics_and_request_ids() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.headers.get("x-request-id").is_some());
     let r = app.get("/readyz", None).await;
-    assert_eq!((r.status, r.body["database"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (r.status, r.body["database"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
     // A sane caller-supplied id is echoed.
     let r = app
-        .call(Method::GET, "/healthz", None, None, &[("x-request-id", "trace-42")])
+        .call(
+            Method::GET,
+            "/healthz",
+            None,
+            None,
+            &[("x-request-id", "trace-42")],
+        )
         .await;
     assert_eq!(r.headers["x-request-id"], "trace-42");
     app.customer("acme").await;
     app.usage("acme", "api_calls", 1, "k1").await;
     let metrics = app.get("/metrics", None).await;
     let text = metrics.body.as_str().unwrap_or_default().to_owned();
-    assert!(text.contains("tollgate_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("tollgate_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
     assert!(text.contains("route=\"/v1/usage\""), "{text}");
-    assert!(text.contains("tollgate_usage_events_total{feature=\"api_calls\",outcome=\"accepted\"} 1"), "{text}");
+    assert!(
+        text.contains("tollgate_usage_events_total{feature=\"api_calls\",outcome=\"accepted\"} 1"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -41,17 +56,29 @@ async fn idempotency_key_replays_the_first_answer_and_refuses_a_different_body()
     let grant = json!({"amount_minor": 500, "currency": "USD"});
     let path = "/v1/admin/customers/acme/wallet/grants";
     let hdr = [("idempotency-key", "grant-1")];
-    let first = app.call(Method::POST, path, app.admin(), Some(&grant), &hdr).await;
+    let first = app
+        .call(Method::POST, path, app.admin(), Some(&grant), &hdr)
+        .await;
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
-    let again = app.call(Method::POST, path, app.admin(), Some(&grant), &hdr).await;
+    let again = app
+        .call(Method::POST, path, app.admin(), Some(&grant), &hdr)
+        .await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.body, first.body);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     let wallet = app.get("/v1/customers/acme/wallet", app.server()).await;
-    assert_eq!(wallet.body["balances"][0]["amount"], "5.00", "{wallet:?}");
+    assert_eq!(
+        wallet.body["balances"][0]["amount"], "5.000000",
+        "{wallet:?}"
+    );
     let other = json!({"amount_minor": 900, "currency": "USD"});
-    let clash = app.call(Method::POST, path, app.admin(), Some(&other), &hdr).await;
-    assert_eq!((clash.status, clash.code()), (StatusCode::CONFLICT, "conflict"));
+    let clash = app
+        .call(Method::POST, path, app.admin(), Some(&other), &hdr)
+        .await;
+    assert_eq!(
+        (clash.status, clash.code()),
+        (StatusCode::CONFLICT, "conflict")
+    );
     let wallet = app.get("/v1/customers/acme/wallet", app.server()).await;
     assert_eq!(wallet.body["entries"].as_array().map(Vec::len), Some(1));
 }
