@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tollgate_server::database;
-use tollgate_server::{Application, Config, Overrides};
+use tollgate_server::{Application, Config, Mode, Overrides};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -98,6 +98,7 @@ fn serve() -> ExitCode {
                 tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
             }),
         )
+        .with_writer(std::io::stderr)
         .init();
     let config = match Config::load() {
         Ok(c) => c,
@@ -124,7 +125,11 @@ fn serve() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        println!("Tollgate {} ({mode:?} mode)", env!("CARGO_PKG_VERSION"));
+        let mode = match mode {
+            Mode::Demo => "demo mode: fake billing, movable clock",
+            Mode::Production => "production mode",
+        };
+        println!("Tollgate {} ({mode})", env!("CARGO_PKG_VERSION"));
         println!("  database:  {db}");
         if app.plans_loaded > 0 {
             println!("  catalog:   {} features, plans and add-ons loaded", app.plans_loaded);
@@ -141,6 +146,10 @@ fn serve() -> ExitCode {
             (None, false) => println!(
                 "  admin key: the one printed at first start (or `tollgate keys create --role admin`)"
             ),
+        }
+        if let Some(key) = &app.generated_server_key {
+            println!("  server key: {key}");
+            println!("             (for your product's backend: customers, checkout, usage; shown once)");
         }
         println!("  try:       curl {}/v1/plans", app.base_url);
         match app.run_until_stopped().await {

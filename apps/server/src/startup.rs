@@ -68,6 +68,8 @@ pub struct Application {
     /// The operator key generated at this start (first start without `TOLLGATE_ADMIN_KEY`);
     /// shown once, stored hashed.
     pub generated_admin_key: Option<String>,
+    /// A server key for the product backend, made with the first operator key.
+    pub generated_server_key: Option<String>,
     pub plans_loaded: usize,
     pub state: web::Data<AppState>,
     server: Server,
@@ -168,6 +170,20 @@ impl Application {
             Some(_) => None,
             None => ensure_operator_key(access.as_ref(), engine.now()).await?,
         };
+        let generated_server_key = match &generated_admin_key {
+            Some(_) => Some(
+                create_key(
+                    access.as_ref(),
+                    "demo backend (first start)",
+                    KeyRole::Server,
+                    engine.now(),
+                )
+                .await
+                .map_err(setup)?
+                .1,
+            ),
+            None => None,
+        };
         let session_secret = session_secret(access.as_ref()).await?;
 
         let state = web::Data::new(AppState {
@@ -188,6 +204,7 @@ impl Application {
             base_url,
             port: addr.port(),
             generated_admin_key,
+            generated_server_key,
             plans_loaded,
             state,
             server,
