@@ -48,6 +48,7 @@
 //! ```
 
 mod access;
+mod analytics;
 mod audit;
 mod billing_events;
 mod catalog;
@@ -63,7 +64,9 @@ mod leases;
 pub mod memory;
 mod ports;
 mod reconcile;
+mod revenue;
 mod subscriptions;
+mod tenants;
 mod usage;
 mod wallet;
 
@@ -71,6 +74,7 @@ pub use access::{
     AccessError, AccessStore, ApiKeyRecord, IdempotencyBegin, KeyRole, Member, StoredResponse,
     hash_secret,
 };
+pub use analytics::{ANALYTICS_WINDOW_DAYS, Analytics, PlanAnalytics, WindowRate};
 pub use audit::{AuditEntry, AuditQuery, Caller};
 pub use billing_events::ApplyOutcome;
 pub use customers::NewCustomer;
@@ -85,5 +89,6 @@ pub use ports::{
     UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
+pub use tenants::{CustomerSummary, UsageSummary};
 pub use usage::{CheckAnswer, EntitlementStatus, RecordUsage, UsageAnswer};
 pub use wallet::WalletView;

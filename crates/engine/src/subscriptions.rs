@@ -88,7 +88,12 @@ fn provider_price_id(plan: &Plan, customer: &Customer, interval: Interval) -> Op
 }
 
 /// Upgrade when the target ranks higher, or the same plan moves from monthly to yearly.
-fn classify(from: &Plan, from_interval: Interval, to: &Plan, to_interval: Interval) -> ChangeKind {
+pub(crate) fn classify(
+    from: &Plan,
+    from_interval: Interval,
+    to: &Plan,
+    to_interval: Interval,
+) -> ChangeKind {
     match compare(from, to) {
         PlanChange::Upgrade => ChangeKind::Upgrade,
         PlanChange::Downgrade => ChangeKind::Downgrade,
