@@ -175,13 +175,13 @@ pub async fn audit(state: Data, ctx: Ctx, q: web::Query<AuditFilter>) -> ApiResu
 
 pub async fn customers(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    let customers: Vec<u8> = Vec::new(); // TEMP
+    let customers = state.engine.customer_summaries().await?;
     Ok(ok(&json!({ "customers": customers })))
 }
 
 pub async fn analytics(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    Ok(ok(&json!({}))) // TEMP
+    Ok(ok(&state.engine.analytics().await?))
 }
 
 /// A key as listed: never its hash or secret.

@@ -82,3 +82,61 @@ async fn idempotency_key_replays_the_first_answer_and_refuses_a_different_body()
     let wallet = app.get("/v1/customers/acme/wallet", app.server()).await;
     assert_eq!(wallet.body["entries"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn admin_customers_show_plan_usage_and_mrr_and_analytics_count_them() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    app.customer("globex").await;
+    let sub = app.subscribe("acme", "pro", "month").await;
+    assert_eq!(sub.body["plan"], "pro", "{sub:?}");
+    // Pro has a 14-day trial: paying starts after it.
+    app.advance(15 * 86_400).await;
+    app.usage("globex", "api_calls", 7, "g-1").await;
+
+    let r = app.get("/v1/admin/customers", app.admin()).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let list = r.body["customers"].as_array().expect("customers");
+    let find = |id: &str| {
+        list.iter()
+            .find(|c| c["customer"]["id"] == id)
+            .unwrap_or_else(|| panic!("{id} listed: {r:?}"))
+            .clone()
+    };
+    let acme = find("acme");
+    assert_eq!(
+        (acme["plan"].as_str(), acme["status"].as_str()),
+        (Some("pro"), Some("active"))
+    );
+    assert_eq!(acme["mrr"]["minor"], 4900);
+    let globex = find("globex");
+    assert_eq!(globex["plan"], "hobby");
+    assert_eq!(globex["mrr"]["minor"], 0);
+    let calls = globex["usage"]
+        .as_array()
+        .expect("usage")
+        .iter()
+        .find(|u| u["feature"] == "api_calls")
+        .expect("api_calls usage")
+        .clone();
+    assert_eq!(
+        (calls["used"].as_i64(), calls["limit"].as_i64()),
+        (Some(7), Some(1000))
+    );
+
+    let a = app.get("/v1/admin/analytics", app.admin()).await;
+    assert_eq!(a.status, StatusCode::OK, "{a:?}");
+    assert_eq!(a.body["active"], 1, "{a:?}");
+    assert_eq!(a.body["mrr"][0]["minor"], 4900, "{a:?}");
+    let pro = a.body["by_plan"]
+        .as_array()
+        .expect("by_plan")
+        .iter()
+        .find(|p| p["plan"] == "pro")
+        .expect("pro row")
+        .clone();
+    assert_eq!(pro["active"], 1);
+    // Only the operator sees tenants.
+    let r = app.get("/v1/admin/customers", app.server()).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+}
