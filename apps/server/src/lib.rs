@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod fake_store;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

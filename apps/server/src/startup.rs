@@ -17,6 +17,7 @@ use tollgate_store_sql::{GroupCommit, SqlOptions, SqlStore};
 
 use crate::auth::{KeyCache, create_key};
 use crate::config::{Config, Mode};
+use crate::fake_store::FakeStore;
 use crate::metrics::Metrics;
 use crate::middleware::{idempotency, observe};
 use crate::routes;
@@ -127,12 +128,13 @@ impl Application {
                 }
                 (None, Mode::Production) => (Arc::new(SystemClock::new()), None),
             };
-        let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeBilling>>) = match (
+        let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeStore>>) = match (
             &config.stripe_secret_key,
             config.mode,
         ) {
             (None, Mode::Demo) => {
                 let f = Arc::new(FakeBilling::new(base_url.clone()));
+                let f = Arc::new(FakeStore::open(f, access.clone()).await);
                 (f.clone(), Some(f))
             }
             (Some(_), _) => {

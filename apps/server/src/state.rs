@@ -2,20 +2,20 @@
 
 use std::sync::Arc;
 
-use tollgate_billing_fake::FakeBilling;
 use tollgate_engine::{AccessStore, Caller, Engine};
 use tollgate_store_sql::SqlStore;
 
 use crate::auth::{KeyCache, Principal};
 use crate::config::{Config, Mode};
+use crate::fake_store::FakeStore;
 use crate::metrics::Metrics;
 
 pub struct AppState {
     pub engine: Engine,
     pub access: Arc<dyn AccessStore>,
     pub store: SqlStore,
-    /// The in-process provider (demo and test mode).
-    pub fake: Option<Arc<FakeBilling>>,
+    /// The in-process provider (demo and test mode), with its saved state.
+    pub fake: Option<Arc<FakeStore>>,
     pub config: Config,
     /// Where users reach this server, without a trailing slash.
     pub base_url: String,

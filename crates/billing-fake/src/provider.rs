@@ -37,6 +37,21 @@ impl FakeBilling {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The provider's whole state, to keep it across restarts (demo mode stores it).
+    pub fn export_state(&self) -> serde_json::Value {
+        serde_json::to_value(&*self.state()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Replaces the state with one made by [`Self::export_state`].
+    ///
+    /// # Errors
+    /// The value is not a state this version understands; nothing changes then.
+    pub fn import_state(&self, value: serde_json::Value) -> Result<(), String> {
+        let restored: State = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        *self.state() = restored;
+        Ok(())
+    }
+
     /// The checkout session, for its page.
     pub fn session(&self, id: &str) -> Option<FakeSessionView> {
         self.state().sessions.get(id).map(Session::view)

@@ -34,7 +34,7 @@ pub struct FakeSessionView {
     pub cancel_url: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub id: String,
     pub req: CheckoutRequest,
@@ -58,14 +58,14 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Scheduled {
     pub plan: PlanCode,
     pub interval: Interval,
     pub price: Money,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FakeSubscription {
     pub id: String,
     pub customer: CustomerId,
@@ -83,7 +83,9 @@ pub(crate) struct FakeSubscription {
     pub last_update: Option<Timestamp>,
 }
 
-#[derive(Debug, Default)]
+/// Everything the fake provider knows; serializable so demo mode keeps it across restarts.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct State {
     pub invoice_seq: u64,
     pub customers: HashMap<CustomerId, String>,

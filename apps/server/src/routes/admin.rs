@@ -346,7 +346,10 @@ pub async fn payment_method(
         .clone()
         .ok_or_else(|| ApiError::not_found("fake billing runs in demo mode only"))?;
     state.engine.customer(&id).await?;
-    let events = fake.set_payment_method(&id, body.fails, state.engine.now());
+    let events = fake
+        .fake
+        .set_payment_method(&id, body.fails, state.engine.now());
+    fake.save().await;
     let applied = events.len();
     for event in &events {
         let outcome = state

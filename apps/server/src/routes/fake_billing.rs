@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use tollgate_billing_fake::{FakeBilling, FakeSessionStatus};
+use tollgate_billing_fake::FakeSessionStatus;
 use tollgate_engine::Caller;
 use tollgate_kernel::Money;
 
 use super::Data;
 use crate::error::{ApiError, ApiResult};
+use crate::fake_store::FakeStore;
 use crate::middleware::RequestId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/fake-billing/portal/{id}", web::get().to(portal_page));
 }
 
-fn fake(state: &Data) -> ApiResult<Arc<FakeBilling>> {
+fn fake(state: &Data) -> ApiResult<Arc<FakeStore>> {
     state
         .fake
         .clone()
@@ -64,6 +65,7 @@ fn page(title: &str, body: &str) -> HttpResponse {
 
 pub async fn checkout_page(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let s = fake(&state)?
+        .fake
         .session(&id)
         .ok_or_else(|| ApiError::not_found("checkout session not found"))?;
     let price = s.price;
@@ -108,10 +110,11 @@ fn see_other(url: &str) -> HttpResponse {
 
 /// Pays the session: the subscription exists when the 303 to `success_url` is sent.
 pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResult<HttpResponse> {
-    let fake = fake(&state)?;
-    let (events, success_url) = fake
-        .complete_checkout(&id, state.engine.now())
-        .map_err(|e| ApiError::from(tollgate_engine::EngineError::from(e)))?;
+    let store = fake(&state)?;
+    let completed = store.fake.complete_checkout(&id, state.engine.now());
+    store.save().await;
+    let (events, success_url) =
+        completed.map_err(|e| ApiError::from(tollgate_engine::EngineError::from(e)))?;
     let caller = Caller::new("billing:fake").with_correlation(rid.0);
     for event in &events {
         let outcome = state.engine.receive_billing_event(event, &caller).await?;
@@ -123,14 +126,15 @@ pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResul
 }
 
 pub async fn cancel(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let url = fake(&state)?
-        .cancel_checkout(&id)
-        .map_err(|e| ApiError::from(tollgate_engine::EngineError::from(e)))?;
+    let store = fake(&state)?;
+    let canceled = store.fake.cancel_checkout(&id);
+    store.save().await;
+    let url = canceled.map_err(|e| ApiError::from(tollgate_engine::EngineError::from(e)))?;
     Ok(see_other(&url))
 }
 
 pub async fn portal_page(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let fake = fake(&state)?;
+    let fake = fake(&state)?.fake.clone();
     let (customer, return_url) = fake
         .portal(&id)
         .ok_or_else(|| ApiError::not_found("portal session not found"))?;

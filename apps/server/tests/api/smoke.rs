@@ -140,3 +140,89 @@ async fn admin_customers_show_plan_usage_and_mrr_and_analytics_count_them() {
     let r = app.get("/v1/admin/customers", app.server()).await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
 }
+
+/// Demo mode keeps the fake provider's records: after a restart on the same database, the
+/// subscription still renews (the provider still knows it) and old checkout pages still load.
+#[tokio::test]
+async fn fake_billing_state_survives_a_restart() {
+    use std::sync::Arc;
+
+    use tollgate_kernel::{Clock, ClockControl};
+    use tollgate_server::{Application, Overrides};
+
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let sub = app.subscribe("acme", "pro", "month").await;
+    let first_end = sub.body["current_period_end"]
+        .as_str()
+        .expect("end")
+        .to_owned();
+    app.customer("globex").await;
+    let session_page = app
+        .post(
+            "/v1/customers/globex/checkout",
+            app.server(),
+            &json!({"plan": "pro", "interval": "year",
+                    "success_url": "https://app.example.com/ok",
+                    "cancel_url": "https://app.example.com/cancel"}),
+        )
+        .await;
+    let page_url = session_page.body["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{session_page:?}"))
+        .to_owned();
+
+    // A second server on the same database, with a fresh fake provider restored from it.
+    let clock = Arc::new(tollgate_kernel::ManualClock::new(app.clock.now()));
+    let mut config = tollgate_server::Config::demo(app.state.config.database_url.clone());
+    config.admin_key = app.state.config.admin_key.clone();
+    config.catalog = None;
+    config.jobs_interval_seconds = 0;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let second = Application::build(
+        config,
+        Overrides {
+            clock: Some(clock.clone() as Arc<dyn ClockControl>),
+            listener: Some(listener),
+        },
+    )
+    .await
+    .expect("second server");
+    let (base, _state) = second.spawn();
+    let page = app
+        .client
+        .get(page_url.replace(&app.base, &base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "the old session's page is still there"
+    );
+
+    let advance = app
+        .client
+        .post(format!("{base}/v1/admin/clock/advance"))
+        .bearer_auth(crate::helpers::ADMIN_KEY)
+        .json(&json!({"seconds": 46 * 86_400}))
+        .send()
+        .await
+        .expect("advance");
+    assert_eq!(advance.status(), StatusCode::OK);
+    let sub: serde_json::Value = app
+        .client
+        .get(format!("{base}/v1/customers/acme/subscription"))
+        .bearer_auth(crate::helpers::ADMIN_KEY)
+        .send()
+        .await
+        .expect("subscription")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(sub["status"], "active", "{sub}");
+    assert!(
+        sub["current_period_start"].as_str().expect("start") >= first_end.as_str(),
+        "renewed by the restored provider: {sub}"
+    );
+}
