@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tollgate_engine::{
-    ApiKeyRecord, ApplyOutcome, AuditEntry, AuditQuery, BillingEventRecord, EngineError,
+    Analytics, ApiKeyRecord, ApplyOutcome, CustomerSummary, AuditEntry, AuditQuery, BillingEventRecord, EngineError,
     EventStatus, JobReport, KeyRole, WebhookQuery,
 };
 use tollgate_kernel::{CustomerId, Timestamp};
@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// One line of the webhook log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookItem {
     pub event_id: String,
     pub provider: String,
@@ -62,7 +62,8 @@ impl From<BillingEventRecord> for WebhookItem {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookFilter {
     pub provider: Option<String>,
@@ -72,13 +73,15 @@ pub struct WebhookFilter {
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookList {
     pub events: Vec<WebhookItem>,
 }
 
 const MAX_LIST: usize = 1000;
 
+#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin", params(WebhookFilter),
+    responses((status = 200, description = "The billing event log, newest first", body = WebhookList)))]
 pub async fn webhooks(
     state: Data,
     ctx: Ctx,
@@ -100,7 +103,7 @@ pub async fn webhooks(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplayAnswer {
     pub event_id: String,
     pub provider: String,
@@ -111,6 +114,8 @@ pub struct ReplayAnswer {
 
 /// Re-applies a logged event through the normal path; applying it again converges to the same
 /// state, so a replay never double-counts.
+#[utoipa::path(post, path = "/v1/admin/webhooks/{event_id}/replay", tag = "admin", params(("event_id" = String, Path, description = "The provider's event id")),
+    responses((status = 200, description = "Re-applied through the normal path", body = ReplayAnswer)))]
 pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     for provider in ["stripe", "fake"] {
@@ -144,7 +149,8 @@ pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiRe
     )))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     pub entity: Option<String>,
@@ -153,11 +159,13 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
 
+#[utoipa::path(get, path = "/v1/admin/audit", tag = "admin", params(AuditFilter),
+    responses((status = 200, description = "The audit journal, newest first", body = AuditList)))]
 pub async fn audit(state: Data, ctx: Ctx, q: web::Query<AuditFilter>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     let q = q.into_inner();
@@ -173,19 +181,42 @@ pub async fn audit(state: Data, ctx: Ctx, q: web::Query<AuditFilter>) -> ApiResu
     Ok(ok(&AuditList { entries }))
 }
 
+#[utoipa::path(get, path = "/v1/admin/customers", tag = "admin",
+    responses((status = 200, description = "Tenants with plan, usage and MRR", body = CustomerList)))]
 pub async fn customers(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    let customers = state.engine.customer_summaries().await?;
-    Ok(ok(&json!({ "customers": customers })))
+    Ok(ok(&CustomerList {
+        customers: state.engine.customer_summaries().await?,
+    }))
 }
 
+#[utoipa::path(get, path = "/v1/admin/analytics", tag = "admin",
+    responses((status = 200, description = "MRR, counts by status, churn and conversion over 30 days, by plan", body = Analytics)))]
 pub async fn analytics(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&state.engine.analytics().await?))
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerList {
+    pub customers: Vec<CustomerSummary>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<KeyView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentMethodAnswer {
+    pub customer: CustomerId,
+    pub fails: bool,
+    /// Billing events the change produced (an invoice paid, the subscription active again).
+    pub events: usize,
+}
+
 /// A key as listed: never its hash or secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyView {
     pub id: String,
     pub name: String,
@@ -208,6 +239,8 @@ impl From<ApiKeyRecord> for KeyView {
     }
 }
 
+#[utoipa::path(get, path = "/v1/admin/keys", tag = "admin",
+    responses((status = 200, description = "API keys (never their secrets)", body = KeyList)))]
 pub async fn keys(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     let keys: Vec<KeyView> = state
@@ -217,10 +250,10 @@ pub async fn keys(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
         .into_iter()
         .map(KeyView::from)
         .collect();
-    Ok(ok(&json!({ "keys": keys })))
+    Ok(ok(&KeyList { keys }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     pub name: String,
@@ -232,7 +265,7 @@ fn server_role() -> KeyRole {
     KeyRole::Server
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub key: KeyView,
@@ -240,6 +273,8 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
+#[utoipa::path(post, path = "/v1/admin/keys", tag = "admin", request_body = NewKey,
+    responses((status = 201, description = "The key, with its secret shown once", body = CreatedKey)))]
 pub async fn new_key(state: Data, ctx: Ctx, body: web::Json<NewKey>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     let name = body.name.trim();
@@ -267,6 +302,8 @@ pub async fn new_key(state: Data, ctx: Ctx, body: web::Json<NewKey>) -> ApiResul
     ))
 }
 
+#[utoipa::path(delete, path = "/v1/admin/keys/{id}", tag = "admin", params(("id" = String, Path, description = "Key id")),
+    responses((status = 204, description = "Revoked")))]
 pub async fn revoke_key(state: Data, ctx: Ctx, id: web::Path<String>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     if !state.access.revoke_key(&id, state.engine.now()).await? {
@@ -289,19 +326,21 @@ pub async fn revoke_key(state: Data, ctx: Ctx, id: web::Path<String>) -> ApiResu
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Advance {
     pub seconds: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Advanced {
     pub now: Timestamp,
     pub report: JobReport,
 }
 
 /// Demo and test mode only: moves the engine clock, running every job due on the way.
+#[utoipa::path(post, path = "/v1/admin/clock/advance", tag = "demo", request_body = Advance,
+    responses((status = 200, description = "The new time and the jobs that ran", body = Advanced)))]
 pub async fn advance_clock(
     state: Data,
     ctx: Ctx,
@@ -326,7 +365,7 @@ pub async fn advance_clock(
     Ok(ok(&Advanced { now, report }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentMethod {
     pub fails: bool,
@@ -334,6 +373,8 @@ pub struct PaymentMethod {
 
 /// Demo mode: makes the customer's next charges fail, or fixes the card (which settles an
 /// open invoice, as a successful retry would). The resulting events go through the engine.
+#[utoipa::path(post, path = "/v1/admin/fake-billing/customers/{id}/payment-method", tag = "demo", params(("id" = String, Path, description = "The customer's id")), request_body = PaymentMethod,
+    responses((status = 200, description = "Card state changed; resulting events applied", body = PaymentMethodAnswer)))]
 pub async fn payment_method(
     state: Data,
     ctx: Ctx,
@@ -374,6 +415,8 @@ pub fn outcome_name(o: &ApplyOutcome) -> &'static str {
 
 /// Stripe's webhook endpoint; without the Stripe adapter configured there is nothing to verify
 /// signatures against, so every call is refused without reading further.
+#[utoipa::path(post, path = "/v1/webhooks/stripe", tag = "billing", security(()), request_body(content = String, description = "The raw event, signed in Stripe-Signature", content_type = "application/json"),
+    responses((status = 200, description = "Received")))]
 pub async fn stripe_webhook(state: Data) -> ApiResult<HttpResponse> {
     if state.config.stripe_webhook_secret.is_none() {
         return Err(ApiError::new(

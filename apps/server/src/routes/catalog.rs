@@ -23,17 +23,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `{"plans": [...]}`: the pricing matrix, no key needed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanList {
     pub plans: Vec<Plan>,
 }
 
+#[utoipa::path(get, path = "/v1/plans", tag = "catalog", security(()),
+    responses((status = 200, description = "Active public plans, cheapest first: the pricing matrix", body = PlanList)))]
 pub async fn public_plans(state: Data) -> ApiResult<HttpResponse> {
     Ok(ok(&PlanList {
         plans: state.engine.public_plans().await?,
     }))
 }
 
+#[utoipa::path(get, path = "/v1/admin/plans", tag = "catalog",
+    responses((status = 200, description = "Every plan, archived and private included", body = PlanList)))]
 pub async fn all_plans(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&PlanList {
@@ -41,6 +45,8 @@ pub async fn all_plans(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     }))
 }
 
+#[utoipa::path(post, path = "/v1/admin/plans", tag = "catalog", request_body = Plan,
+    responses((status = 201, description = "Created", body = Plan)))]
 pub async fn create_plan(state: Data, ctx: Ctx, body: web::Json<Plan>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     let plan = state
@@ -50,6 +56,9 @@ pub async fn create_plan(state: Data, ctx: Ctx, body: web::Json<Plan>) -> ApiRes
     Ok(json(StatusCode::CREATED, &plan))
 }
 
+#[utoipa::path(put, path = "/v1/admin/plans/{code}", tag = "catalog", request_body = Plan,
+    params(("code" = String, Path, description = "Plan code")),
+    responses((status = 200, description = "Updated", body = Plan)))]
 pub async fn update_plan(
     state: Data,
     ctx: Ctx,
@@ -64,6 +73,9 @@ pub async fn update_plan(
     Ok(ok(&plan))
 }
 
+#[utoipa::path(delete, path = "/v1/admin/plans/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "Plan code")),
+    responses((status = 200, description = "Archived: no longer sold; subscribers keep it", body = Plan)))]
 pub async fn archive_plan(
     state: Data,
     ctx: Ctx,
@@ -73,11 +85,13 @@ pub async fn archive_plan(
     Ok(ok(&state.engine.archive_plan(&code, &ctx.caller).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeatureList {
     pub features: Vec<Feature>,
 }
 
+#[utoipa::path(get, path = "/v1/admin/features", tag = "catalog",
+    responses((status = 200, description = "The feature catalog", body = FeatureList)))]
 pub async fn features(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&FeatureList {
@@ -86,6 +100,8 @@ pub async fn features(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
 }
 
 /// 201 when the feature is new, 200 when its name, unit or description changed.
+#[utoipa::path(post, path = "/v1/admin/features", tag = "catalog", request_body = Feature,
+    responses((status = 201, description = "Created", body = Feature), (status = 200, description = "Updated or unchanged", body = Feature)))]
 pub async fn put_feature(
     state: Data,
     ctx: Ctx,
@@ -104,12 +120,14 @@ pub async fn put_feature(
     Ok(json(status, &feature))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenPrices {
     pub prices: Vec<TokenPrice>,
 }
 
+#[utoipa::path(get, path = "/v1/admin/token-prices", tag = "catalog",
+    responses((status = 200, description = "Price per million tokens by provider and model", body = TokenPrices)))]
 pub async fn token_prices(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
     Ok(ok(&TokenPrices {
@@ -117,6 +135,8 @@ pub async fn token_prices(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     }))
 }
 
+#[utoipa::path(put, path = "/v1/admin/token-prices", tag = "catalog", request_body = TokenPrices,
+    responses((status = 200, description = "The table, replaced", body = TokenPrices)))]
 pub async fn put_token_prices(
     state: Data,
     ctx: Ctx,

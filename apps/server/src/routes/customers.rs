@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tollgate_billing::{Invoice, Role};
-use tollgate_engine::{EntitlementStatus, Member, NewCustomer};
+use tollgate_engine::{EntitlementStatus, Member, NewCustomer, WalletView};
+use tollgate_billing::Customer;
+use tollgate_wallet::LedgerEntry;
 use tollgate_kernel::{Currency, CustomerId, Timestamp};
 use tollgate_plans::CustomerOverrides;
 
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// 201 when created, 200 with the stored customer when the id exists (idempotent on id).
+#[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
+    responses((status = 201, description = "Created", body = Customer), (status = 200, description = "Exists already (idempotent on id)", body = Customer)))]
 pub async fn create(
     state: Data,
     ctx: Ctx,
@@ -48,26 +52,30 @@ pub async fn create(
     Ok(json(status, &customer))
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 200, description = "The customer", body = Customer)))]
 pub async fn get(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Member)?;
     Ok(ok(&state.engine.customer(&id).await?))
 }
 
 /// Cancels the subscription now and closes the customer; its history stays. 204.
+#[utoipa::path(delete, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 204, description = "Deleted: subscription canceled now, history kept")))]
 pub async fn delete(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
     ctx.principal.backend()?;
     state.engine.delete_customer(&id, &ctx.caller).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
     pub user_id: String,
     pub role: Role,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub token: String,
     /// Opens this customer's pages in the web UI with the token.
@@ -78,6 +86,8 @@ pub struct Session {
 const MAX_USER_ID: usize = 200;
 
 /// A short-lived token for one user of the customer, with a role (owner, admin, member).
+#[utoipa::path(post, path = "/v1/customers/{id}/sessions", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")), request_body = NewSession,
+    responses((status = 201, description = "A short-lived session token", body = Session)))]
 pub async fn create_session(
     state: Data,
     ctx: Ctx,
@@ -127,12 +137,14 @@ pub async fn create_session(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Entitlements {
     pub customer: CustomerId,
     pub entitlements: Vec<EntitlementStatus>,
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}/entitlements", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 200, description = "Every feature with its limit, use and state", body = Entitlements)))]
 pub async fn entitlements(
     state: Data,
     ctx: Ctx,
@@ -146,16 +158,20 @@ pub async fn entitlements(
     }))
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}/wallet", tag = "wallet", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 200, description = "Balances and ledger", body = WalletView)))]
 pub async fn wallet(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Admin)?;
     Ok(ok(&state.engine.wallet(&id).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoiceList {
     pub invoices: Vec<Invoice>,
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}/invoices", tag = "billing", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 200, description = "Invoices, newest first", body = InvoiceList)))]
 pub async fn invoices(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiResult<HttpResponse> {
     ctx.principal.customer(&id, Need::Admin)?;
     Ok(ok(&InvoiceList {
@@ -163,6 +179,8 @@ pub async fn invoices(state: Data, ctx: Ctx, id: web::Path<CustomerId>) -> ApiRe
     }))
 }
 
+#[utoipa::path(get, path = "/v1/admin/customers/{id}/overrides", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")),
+    responses((status = 200, description = "Per-customer limits and add-ons", body = CustomerOverrides)))]
 pub async fn overrides(
     state: Data,
     ctx: Ctx,
@@ -172,6 +190,8 @@ pub async fn overrides(
     Ok(ok(&state.engine.overrides(&id).await?))
 }
 
+#[utoipa::path(put, path = "/v1/admin/customers/{id}/overrides", tag = "customers", params(("id" = String, Path, description = "The customer's id (the product's own)")), request_body = CustomerOverrides,
+    responses((status = 200, description = "Replaced", body = CustomerOverrides)))]
 pub async fn put_overrides(
     state: Data,
     ctx: Ctx,
@@ -185,7 +205,7 @@ pub async fn put_overrides(
         .await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGrant {
     pub amount_minor: i64,
@@ -199,6 +219,8 @@ pub struct NewGrant {
     pub reference: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/admin/customers/{id}/wallet/grants", tag = "wallet", params(("id" = String, Path, description = "The customer's id (the product's own)")), request_body = NewGrant,
+    responses((status = 201, description = "The ledger entry (the first one, for a repeated reference)", body = LedgerEntry)))]
 pub async fn grant(
     state: Data,
     ctx: Ctx,

@@ -63,6 +63,8 @@ fn page(title: &str, body: &str) -> HttpResponse {
         ))
 }
 
+#[utoipa::path(get, path = "/fake-billing/checkout/{id}", tag = "demo", security(()), params(("id" = String, Path, description = "Checkout session id")),
+    responses((status = 200, description = "The checkout page (Pay / Cancel)", body = String, content_type = "text/html")))]
 pub async fn checkout_page(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let s = fake(&state)?
         .fake
@@ -109,6 +111,8 @@ fn see_other(url: &str) -> HttpResponse {
 }
 
 /// Pays the session: the subscription exists when the 303 to `success_url` is sent.
+#[utoipa::path(post, path = "/fake-billing/checkout/{id}/pay", tag = "demo", security(()), params(("id" = String, Path, description = "Checkout session id")),
+    responses((status = 303, description = "Paid; the subscription exists; redirect to success_url")))]
 pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResult<HttpResponse> {
     let store = fake(&state)?;
     let completed = store.fake.complete_checkout(&id, state.engine.now());
@@ -125,6 +129,8 @@ pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResul
     Ok(see_other(&success_url))
 }
 
+#[utoipa::path(post, path = "/fake-billing/checkout/{id}/cancel", tag = "demo", security(()), params(("id" = String, Path, description = "Checkout session id")),
+    responses((status = 303, description = "Abandoned; redirect to cancel_url")))]
 pub async fn cancel(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let store = fake(&state)?;
     let canceled = store.fake.cancel_checkout(&id);
@@ -133,6 +139,8 @@ pub async fn cancel(state: Data, id: web::Path<String>) -> ApiResult<HttpRespons
     Ok(see_other(&url))
 }
 
+#[utoipa::path(get, path = "/fake-billing/portal/{id}", tag = "demo", security(()), params(("id" = String, Path, description = "Portal session id")),
+    responses((status = 200, description = "The portal page: plan, card, invoices", body = String, content_type = "text/html")))]
 pub async fn portal_page(state: Data, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let fake = fake(&state)?.fake.clone();
     let (customer, return_url) = fake

@@ -1,12 +1,12 @@
 //! The v1 API. Handlers are thin: authorize, parse, call one engine use case, answer.
 
-mod admin;
-mod catalog;
-mod customers;
-mod fake_billing;
-mod ops;
-mod subscriptions;
-mod usage;
+pub mod admin;
+pub mod catalog;
+pub mod customers;
+pub mod fake_billing;
+pub mod ops;
+pub mod subscriptions;
+pub mod usage;
 
 use std::future::Future;
 use std::pin::Pin;

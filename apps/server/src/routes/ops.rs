@@ -12,13 +12,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/openapi.json", web::get().to(openapi));
 }
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "The process answers", body = Status)))]
+/// `{"status": "ok"}` (or `ready`, with the database's state).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Status {
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Status {
+        status: "ok".into(),
+        database: None,
+    })
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "The database answers", body = Status), (status = 503, description = "The database is unreachable", body = crate::openapi::ErrorBody)))]
 pub async fn readyz(state: Data) -> HttpResponse {
     match state.store.db().ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})),
+        Ok(()) => HttpResponse::Ok().json(Status {
+            status: "ready".into(),
+            database: Some("ok".into()),
+        }),
         Err(e) => {
             tracing::warn!(error = %tollgate_store_sql::describe_db_error(&e), "readiness: database unreachable");
             HttpResponse::ServiceUnavailable().json(json!({
@@ -28,12 +46,18 @@ pub async fn readyz(state: Data) -> HttpResponse {
     }
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: Data) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
 }
 
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()),
+    responses((status = 200, description = "This document", body = Object)))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::document())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(crate::openapi::document_json())
 }

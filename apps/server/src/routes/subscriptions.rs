@@ -5,7 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use tollgate_engine::StartCheckout;
+use tollgate_billing::Subscription;
+use tollgate_engine::{ChangePreview, StartCheckout};
 use tollgate_kernel::{CustomerId, Interval, PlanCode};
 
 use super::{Ctx, Data, json, ok, optional_json};
@@ -46,12 +47,14 @@ fn operation_id(req: &HttpRequest) -> String {
         .unwrap_or_else(|| tollgate_kernel::new_id("op"))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckoutAnswer {
     pub url: String,
     pub session_id: String,
 }
 
+#[utoipa::path(post, path = "/v1/customers/{id}/checkout", tag = "billing", params(("id" = String, Path, description = "The customer's id")), request_body = StartCheckout,
+    responses((status = 201, description = "A hosted checkout page to send the user to", body = CheckoutAnswer)))]
 pub async fn checkout(
     state: Data,
     ctx: Ctx,
@@ -73,19 +76,21 @@ pub async fn checkout(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortalBody {
     #[serde(default)]
     pub return_url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PortalAnswer {
     pub url: String,
 }
 
 /// The body is optional: `{"return_url": …}` defaults to this server's home page.
+#[utoipa::path(post, path = "/v1/customers/{id}/portal", tag = "billing", params(("id" = String, Path, description = "The customer's id")), request_body(content = Option<PortalBody>, description = "Optional"),
+    responses((status = 201, description = "The provider's customer portal", body = PortalAnswer)))]
 pub async fn portal(
     state: Data,
     ctx: Ctx,
@@ -104,6 +109,8 @@ pub async fn portal(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}/subscription", tag = "billing", params(("id" = String, Path, description = "The customer's id")),
+    responses((status = 200, description = "Status, period, trial, scheduled change, grace", body = Subscription)))]
 pub async fn subscription(
     state: Data,
     ctx: Ctx,
@@ -113,7 +120,7 @@ pub async fn subscription(
     Ok(ok(&state.engine.subscription(&id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     pub plan: PlanCode,
@@ -121,6 +128,8 @@ pub struct ChangeBody {
     pub interval: Option<Interval>,
 }
 
+#[utoipa::path(post, path = "/v1/customers/{id}/subscription/change", tag = "billing", params(("id" = String, Path, description = "The customer's id")), request_body = ChangeBody,
+    responses((status = 200, description = "Upgrades apply now (prorated); downgrades are scheduled for the period end", body = Subscription)))]
 pub async fn change(
     state: Data,
     ctx: Ctx,
@@ -142,7 +151,8 @@ pub async fn change(
     Ok(ok(&sub))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewQuery {
     pub plan: PlanCode,
@@ -150,6 +160,8 @@ pub struct PreviewQuery {
     pub interval: Option<Interval>,
 }
 
+#[utoipa::path(get, path = "/v1/customers/{id}/subscription/change/preview", tag = "billing", params(("id" = String, Path, description = "The customer's id"), PreviewQuery),
+    responses((status = 200, description = "What the change would do and cost now", body = ChangePreview)))]
 pub async fn preview(
     state: Data,
     ctx: Ctx,
@@ -163,7 +175,7 @@ pub async fn preview(
         .await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     /// `true` (the default) keeps the plan until the period ends.
@@ -183,6 +195,8 @@ impl Default for CancelBody {
     }
 }
 
+#[utoipa::path(post, path = "/v1/customers/{id}/subscription/cancel", tag = "billing", params(("id" = String, Path, description = "The customer's id")), request_body(content = Option<CancelBody>, description = "Optional; at_period_end defaults to true"),
+    responses((status = 200, description = "The subscription", body = Subscription)))]
 pub async fn cancel(
     state: Data,
     ctx: Ctx,
@@ -197,6 +211,8 @@ pub async fn cancel(
         .await?))
 }
 
+#[utoipa::path(post, path = "/v1/customers/{id}/subscription/reactivate", tag = "billing", params(("id" = String, Path, description = "The customer's id")),
+    responses((status = 200, description = "The cancellation is undone", body = Subscription)))]
 pub async fn reactivate(
     state: Data,
     ctx: Ctx,
@@ -206,12 +222,14 @@ pub async fn reactivate(
     Ok(ok(&state.engine.reactivate(&id, &ctx.caller).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrialBody {
     pub plan: PlanCode,
 }
 
+#[utoipa::path(post, path = "/v1/customers/{id}/trial", tag = "billing", params(("id" = String, Path, description = "The customer's id")), request_body = TrialBody,
+    responses((status = 201, description = "The trialing subscription", body = Subscription)))]
 pub async fn trial(
     state: Data,
     ctx: Ctx,

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tollgate_engine::{EngineError, RecordUsage, UsageAnswer};
+use tollgate_engine::{CheckAnswer, EngineError, Lease, RecordUsage, UsageAnswer};
 use tollgate_kernel::{CustomerId, FeatureCode};
 
 use super::{Ctx, Data, json, ok};
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/leases/{id}", web::delete().to(release));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
     pub customer: CustomerId,
@@ -35,6 +35,8 @@ fn one() -> i64 {
 }
 
 /// Would this be allowed? Consumes nothing. A session token may ask about its own customer.
+#[utoipa::path(post, path = "/v1/check", tag = "usage", request_body = CheckBody,
+    responses((status = 200, description = "Would it be allowed (nothing is consumed)", body = CheckAnswer)))]
 pub async fn check(state: Data, ctx: Ctx, body: web::Json<CheckBody>) -> ApiResult<HttpResponse> {
     match &ctx.principal {
         Principal::Customer { .. } => ctx.principal.customer(&body.customer, Need::Member)?,
@@ -78,6 +80,8 @@ async fn record_one(
 }
 
 /// 201 accepted, 200 duplicate (the first answer with `duplicate: true`), 429, 402.
+#[utoipa::path(post, path = "/v1/usage", tag = "usage", request_body = RecordUsage,
+    responses((status = 201, description = "Accepted and recorded", body = UsageAnswer), (status = 200, description = "Duplicate: the first answer, with duplicate: true", body = UsageAnswer)))]
 pub async fn record(
     state: Data,
     ctx: Ctx,
@@ -93,14 +97,14 @@ pub async fn record(
     Ok(json(status, &answer))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
     /// Each event is parsed on its own, so one malformed event fails alone.
     pub events: Vec<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchResult {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,12 +113,14 @@ pub struct BatchResult {
     pub error: Option<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchAnswer {
     pub results: Vec<BatchResult>,
 }
 
 /// Per-event results in order, each as if sent alone; the batch itself answers 200.
+#[utoipa::path(post, path = "/v1/usage/batch", tag = "usage", request_body = BatchBody,
+    responses((status = 200, description = "One result per event, in order", body = BatchAnswer)))]
 pub async fn record_batch(
     state: Data,
     ctx: Ctx,
@@ -151,7 +157,7 @@ pub async fn record_batch(
     Ok(ok(&BatchAnswer { results }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaseBody {
     pub customer: CustomerId,
@@ -160,6 +166,8 @@ pub struct LeaseBody {
 }
 
 /// 201 with `{lease_id, …}`; 429 when every slot is held.
+#[utoipa::path(post, path = "/v1/leases", tag = "usage", request_body = LeaseBody,
+    responses((status = 201, description = "A lease on one concurrency slot", body = Lease)))]
 pub async fn acquire(state: Data, ctx: Ctx, body: web::Json<LeaseBody>) -> ApiResult<HttpResponse> {
     ctx.principal.backend()?;
     let lease = state
@@ -171,6 +179,8 @@ pub async fn acquire(state: Data, ctx: Ctx, body: web::Json<LeaseBody>) -> ApiRe
 }
 
 /// 204; 404 when the lease is unknown, released or expired.
+#[utoipa::path(delete, path = "/v1/leases/{id}", tag = "usage", params(("id" = String, Path, description = "The lease id")),
+    responses((status = 204, description = "Released")))]
 pub async fn release(state: Data, ctx: Ctx, id: web::Path<String>) -> ApiResult<HttpResponse> {
     ctx.principal.backend()?;
     state.engine.release_lease(&id).await?;
