@@ -5,6 +5,7 @@ use tollgate_kernel::{Currency, CustomerId, Timestamp};
 
 /// A member's role inside a customer. Only owners reach billing actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Picks and changes the plan, pays, opens the portal, sees invoices.
@@ -23,6 +24,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerStatus {
     Active,
@@ -32,6 +34,7 @@ pub enum CustomerStatus {
 
 /// A tenant of the product, identified by the product's own id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: CustomerId,
     pub name: String,
@@ -41,6 +44,7 @@ pub struct Customer {
     pub status: CustomerStatus,
     /// The billing provider's id (`cus_…`), once created there.
     pub provider_customer_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 

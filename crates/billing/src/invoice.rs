@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tollgate_kernel::{Currency, CustomerId, Period, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
     Draft,
@@ -15,6 +16,7 @@ pub enum InvoiceStatus {
 
 /// One line: a period's subscription fee, a proration credit or charge, metered overage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceLine {
     pub description: String,
     /// Signed: a proration credit is negative.
@@ -27,6 +29,7 @@ pub struct InvoiceLine {
 /// An invoice in integer minor units of `currency` (the provider's own format is converted in
 /// its adapter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invoice {
     /// Ours or the provider's id; the upsert key.
     pub id: String,
@@ -41,6 +44,7 @@ pub struct Invoice {
     /// Where the customer can see and pay it.
     pub hosted_url: Option<String>,
     pub provider_invoice_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 

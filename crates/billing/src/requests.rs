@@ -23,6 +23,7 @@ pub struct CheckoutRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutSession {
     pub id: String,
     pub url: String,
@@ -35,6 +36,7 @@ pub struct PortalRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortalSession {
     pub url: String,
 }

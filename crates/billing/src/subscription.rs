@@ -12,6 +12,7 @@ pub const GRACE_PERIOD: TimeDelta = TimeDelta::days(3);
 /// Where a subscription is in its lifecycle:
 /// `incomplete → trialing → active → past_due → (grace) → locked → canceled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
     /// Checkout started, nothing paid yet: no access.
@@ -88,9 +89,11 @@ pub fn map_provider_status(raw: &str) -> Option<SubscriptionStatus> {
 
 /// A plan change that waits for a future instant (a downgrade at period end).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduledChange {
     pub plan: PlanCode,
     pub interval: Interval,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
 }
 
@@ -116,6 +119,7 @@ pub struct ProviderSnapshot {
 /// JSON: the fields below, with `current_period` flattened into `current_period_start` and
 /// `current_period_end` as in the API's subscription shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subscription {
     pub customer: CustomerId,
     pub plan: PlanCode,
@@ -124,22 +128,29 @@ pub struct Subscription {
     pub status: SubscriptionStatus,
     /// The paid period (the trial while trialing; provisional while incomplete).
     #[serde(flatten, with = "current_period")]
+    #[cfg_attr(feature = "openapi", schema(value_type = current_period::Flat, inline))]
     pub current_period: Period,
     /// Kept after the trial as history; only read while trialing.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub trial_end: Option<Timestamp>,
     /// Pending cancellation at the end of the current period (or trial).
     pub cancel_at_period_end: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub canceled_at: Option<Timestamp>,
     pub scheduled_change: Option<ScheduledChange>,
     /// Set on entering past_due; kept while locked (when it locked); cleared on payment.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub grace_ends_at: Option<Timestamp>,
     pub provider_customer_id: Option<String>,
     pub provider_subscription_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// +1 per change; repositories save only over the version that was read (optimistic).
     pub version: i64,
     /// The newest provider timestamp applied; older provider snapshots are refused.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub provider_updated_at: Option<Timestamp>,
 }
 
@@ -268,8 +279,11 @@ mod current_period {
     use tollgate_kernel::{Period, Timestamp};
 
     #[derive(Serialize, Deserialize)]
-    struct Flat {
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub(super) struct Flat {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         current_period_start: Timestamp,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         current_period_end: Timestamp,
     }
 

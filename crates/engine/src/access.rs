@@ -16,6 +16,7 @@ type Source = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyRole {
     /// The operator: catalog, overrides, every customer, replay, clock.
@@ -26,6 +27,7 @@ pub enum KeyRole {
 
 /// A stored API key. The secret itself is shown once at creation and only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyRecord {
     pub id: String,
     pub name: String,
@@ -34,7 +36,9 @@ pub struct ApiKeyRecord {
     pub hash: String,
     /// The first characters of the secret, to recognise a key in lists and logs.
     pub prefix: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<Timestamp>,
 }
 
@@ -45,10 +49,12 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// A person who belongs to a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub customer: CustomerId,
     pub user_id: String,
     pub role: Role,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 

@@ -31,8 +31,10 @@ impl Caller {
 
 /// One change. `entity` is `kind:id` (`plan:pro`, `subscription:acme`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub ts: Timestamp,
     pub actor: String,
     pub action: String,

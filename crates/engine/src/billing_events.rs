@@ -15,6 +15,7 @@ use crate::ports::{BillingEventRecord, EventStatus, WebhookQuery};
 
 /// What happened to one delivered event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "outcome", content = "detail")]
 pub enum ApplyOutcome {
     Processed,

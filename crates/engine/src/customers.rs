@@ -11,6 +11,7 @@ use crate::error::EngineError;
 
 /// `POST /v1/customers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     pub id: CustomerId,

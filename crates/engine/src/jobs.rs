@@ -21,7 +21,9 @@ const MAX_STEPS: usize = 10_000;
 const MAX_EVENT_ATTEMPTS: i32 = 5;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobReport {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub now: Option<Timestamp>,
     pub billing_events: usize,
     pub transitions: usize,

@@ -17,10 +17,12 @@ pub const MAX_LEASE_TTL_SECONDS: i64 = 24 * 3600;
 const SEP: char = '~';
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lease {
     pub lease_id: String,
     pub customer: CustomerId,
     pub feature: FeatureCode,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     pub held: i64,
     pub limit: Option<i64>,

@@ -172,6 +172,7 @@ pub trait AuditLog: Send + Sync {
 
 /// Processing state of a received billing event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
     Received,
@@ -182,15 +183,18 @@ pub enum EventStatus {
 
 /// One billing event as received, with its processing history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillingEventRecord {
     pub provider: String,
     pub event_id: String,
     #[serde(rename = "type")]
     pub event_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
     pub status: EventStatus,
     pub attempts: i32,
     pub error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub processed_at: Option<Timestamp>,
     /// The event as the engine understands it (a `BillingEvent`), for replay.
     pub payload: serde_json::Value,

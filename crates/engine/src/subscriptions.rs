@@ -19,6 +19,7 @@ use crate::error::EngineError;
 
 /// Whether a change applies now or at the end of the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Upgrade,
@@ -27,10 +28,12 @@ pub enum ChangeKind {
 
 /// `GET …/subscription/change/preview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePreview {
     pub kind: ChangeKind,
     pub plan: PlanCode,
     pub interval: Interval,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub effective_at: Timestamp,
     /// Credit for the unused part of the old price and charge for the rest of the period
     /// (upgrades of a paid subscription only).
@@ -41,6 +44,7 @@ pub struct ChangePreview {
 
 /// `POST /v1/customers/{id}/checkout`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartCheckout {
     pub plan: PlanCode,

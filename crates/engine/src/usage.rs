@@ -56,6 +56,7 @@ const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
 
 /// `POST /v1/usage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordUsage {
     pub customer: CustomerId,
@@ -63,6 +64,7 @@ pub struct RecordUsage {
     pub quantity: i64,
     pub idempotency_key: IdempotencyKey,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub occurred_at: Option<Timestamp>,
     #[serde(default)]
     pub properties: Option<serde_json::Value>,
@@ -71,6 +73,7 @@ pub struct RecordUsage {
 /// The answer to an accepted usage event; a duplicate gets the first answer with
 /// `duplicate: true`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageAnswer {
     pub id: String,
     pub accepted: bool,
@@ -79,6 +82,7 @@ pub struct UsageAnswer {
     pub used: i64,
     pub limit: Option<i64>,
     pub remaining: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub resets_at: Option<Timestamp>,
     pub state: QuotaState,
     /// Units above a soft limit in this window, after this event.
@@ -91,6 +95,7 @@ pub struct UsageAnswer {
 
 /// `POST /v1/check`: what recording this quantity would do, consuming nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckAnswer {
     pub allowed: bool,
     pub feature: FeatureCode,
@@ -99,6 +104,7 @@ pub struct CheckAnswer {
     pub used: i64,
     pub remaining: Option<i64>,
     pub state: QuotaState,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub resets_at: Option<Timestamp>,
     /// Why not: `quota_exceeded`, `feature_disabled`, `over_request_cap`,
     /// `concurrency_limit`, `account_locked`.
@@ -107,6 +113,7 @@ pub struct CheckAnswer {
 
 /// One line of `GET /v1/customers/{id}/entitlements`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntitlementStatus {
     pub feature: FeatureCode,
     pub name: String,
@@ -119,6 +126,7 @@ pub struct EntitlementStatus {
     pub remaining: Option<i64>,
     pub percent: Option<u32>,
     pub window: Option<Window>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub resets_at: Option<Timestamp>,
     pub enforcement: Enforcement,
     pub state: QuotaState,

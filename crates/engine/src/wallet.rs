@@ -11,6 +11,7 @@ use crate::error::EngineError;
 
 /// `GET /v1/customers/{id}/wallet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WalletView {
     pub customer: CustomerId,
     pub balances: Vec<Amount>,

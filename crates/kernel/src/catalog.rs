@@ -6,6 +6,7 @@ use std::fmt;
 
 /// What kind of thing a feature is, which decides how it is enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureKind {
     /// A gate: on or off (analytics, API access, white-label).
@@ -61,6 +62,7 @@ impl fmt::Display for FeatureKind {
 
 /// What happens at a limit: `hard` refuses (429), `soft` allows and records overage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
     #[default]
@@ -79,6 +81,7 @@ impl Enforcement {
 
 /// A billing interval of a recurring price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     #[serde(alias = "monthly")]
@@ -150,6 +153,7 @@ mod tests {
 
 /// When a plan's wallet grant is credited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrantTrigger {
     /// When the subscription starts (trial or first payment).

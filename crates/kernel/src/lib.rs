@@ -9,6 +9,8 @@ mod clock;
 mod error;
 mod ids;
 mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod window;
 
 pub use catalog::{Enforcement, FeatureKind, GrantTrigger, Interval};
@@ -16,6 +18,8 @@ pub use clock::{Clock, ClockControl, ManualClock, SystemClock};
 pub use error::ParseError;
 pub use ids::{CustomerId, FeatureCode, IdempotencyKey, PlanCode, new_id};
 pub use money::{Amount, Currency, Money, format_decimal, round_to_minor};
+#[cfg(feature = "openapi")]
+pub use openapi::{DECIMAL_PATTERN, DecimalString, ID_PATTERN};
 pub use rust_decimal::Decimal;
 pub use window::{Period, Window, WindowSpan, add_months};
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// ISO 4217 codes Tollgate accepts, with their minor-unit exponent.
 /// Zero-decimal currencies (JPY, KRW, VND, …) have exponent 0: `amount_minor` is whole units.
-const CURRENCIES: &[(&str, u32)] = &[
+pub(crate) const CURRENCIES: &[(&str, u32)] = &[
     ("USD", 2),
     ("EUR", 2),
     ("GBP", 2),
@@ -123,6 +123,7 @@ impl fmt::Display for Currency {
 
 /// An amount in a currency's minor unit (cents for USD, dong for VND). Never floating point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub minor: i64,
     pub currency: Currency,
@@ -264,8 +265,11 @@ mod tests {
 /// cost a fraction of a cent) and wallet balances. Serialized as
 /// `{"currency": "USD", "amount": "0.000450"}` with at least six fractional digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amount {
     pub currency: Currency,
+    /// Major units, written with at least six fractional digits (`"0.000450"`).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::DecimalString))]
     pub amount: Decimal,
 }
 

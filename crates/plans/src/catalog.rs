@@ -47,6 +47,7 @@ use tollgate_kernel::PlanCode;
 
 /// Features, plans and add-ons of one deployment, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     #[serde(default)]

@@ -15,6 +15,8 @@ pub mod conformance;
 mod error;
 pub mod memory;
 mod model;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod ports;
 mod resolve;
 mod validate;

@@ -17,6 +17,7 @@ use tollgate_kernel::{Decimal, Money, Period, Timestamp, round_to_minor};
 
 /// The result of prorating a change at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proration {
     /// Credit for the unused time on the old price: zero or negative, never beyond the price.
     pub unused_credit: Money,
@@ -24,10 +25,12 @@ pub struct Proration {
     pub remaining_charge: Money,
     /// `unused_credit + remaining_charge`: negative when the change is a downgrade.
     pub total: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Share of the period still ahead at `at`, in `(0, 1]` (28 significant digits; the lines
     /// are computed from the exact seconds, not from this value).
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = tollgate_kernel::DecimalString))]
     pub fraction: Decimal,
 }
 

@@ -16,14 +16,17 @@ pub const MAX_PRICE_PER_MILLION: Decimal = Decimal::from_parts(1_000_000_000, 0,
 /// are strings (a JSON number is refused: it would pass through a float). Deserializing
 /// validates, so an invalid price cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "TokenPriceWire")]
 pub struct TokenPrice {
     pub provider: String,
     pub model: String,
     pub currency: Currency,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = tollgate_kernel::DecimalString))]
     pub input_per_million: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = tollgate_kernel::DecimalString))]
     pub output_per_million: Decimal,
 }
 

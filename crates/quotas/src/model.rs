@@ -51,6 +51,7 @@ impl QuotaRule {
 
 /// Where a counter stands against its limit, as shown on dashboards and in API answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaState {
     Ok,
@@ -63,6 +64,7 @@ pub enum QuotaState {
 
 /// Why a request was refused; the engine maps each to its HTTP answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DenyReason {
     /// The window's (or gauge's) hard limit would be passed: 429 `quota_exceeded`.

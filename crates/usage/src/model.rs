@@ -8,6 +8,7 @@ use tollgate_kernel::{Amount, CustomerId, FeatureCode, IdempotencyKey, Timestamp
 /// an event never changes, and every counter can be recomputed from them (`sum(delta)` per
 /// customer, feature and window).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageEvent {
     /// `evt_…` from [`tollgate_kernel::new_id`]: UUIDv7, so ids sort by creation time.
     pub id: String,
@@ -22,8 +23,10 @@ pub struct UsageEvent {
     /// event moved no counter.
     pub window_key: String,
     /// When the usage happened (the caller's `occurred_at`, or the receive time).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub occurred_at: Timestamp,
     /// When Tollgate stored it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub recorded_at: Timestamp,
     /// Unique per customer: the same key always names this event.
     pub idempotency_key: IdempotencyKey,

@@ -31,6 +31,7 @@ pub fn expected_totals(events: &[UsageEvent]) -> Vec<CounterTotal> {
 
 /// One counter whose stored value differs from the recomputation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Drift {
     pub customer: CustomerId,
     pub feature: FeatureCode,
@@ -41,6 +42,7 @@ pub struct Drift {
 
 /// The outcome of comparing counters with events.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DriftReport {
     /// How many counters were compared.
     pub checked: usize,

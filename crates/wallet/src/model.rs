@@ -11,6 +11,7 @@ pub const MAX_ENTRY_AMOUNT: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6
 
 /// What an entry does to the wallet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Credits added (a plan's grant, a top-up): positive, may expire.
@@ -27,6 +28,7 @@ pub enum EntryKind {
 
 /// One line of a customer's ledger. Append-only: never updated or deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerEntry {
     /// `led_…` from [`tollgate_kernel::new_id`].
     pub id: String,
@@ -34,9 +36,12 @@ pub struct LedgerEntry {
     pub currency: Currency,
     pub kind: EntryKind,
     /// Signed, exact, major units: grants > 0, debits and expiries < 0.
+    #[cfg_attr(feature = "openapi", schema(value_type = tollgate_kernel::DecimalString))]
     pub amount: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When the grant's unconsumed remainder disappears (grants only).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub expires_at: Option<Timestamp>,
     /// Idempotency: unique per customer when present (`usage:evt_…`, `grant:pro:start:2026-11`).
     pub reference: Option<String>,

@@ -6,6 +6,7 @@ use tollgate_kernel::{Currency, FeatureCode, Interval, PlanCode};
 
 /// A pack such as "+10 GB storage". Shares the code space with plans.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddOn {
     pub code: PlanCode,
@@ -20,6 +21,7 @@ pub struct AddOn {
 
 /// One unit of an add-on raises `feature`'s limit by `amount` (positive).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddOnLimit {
     pub feature: FeatureCode,

@@ -6,6 +6,7 @@ use tollgate_kernel::{FeatureCode, FeatureKind};
 
 /// Something a customer can be entitled to: a gate, a counter, a level, a cap or a setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Feature {
     pub code: FeatureCode,

@@ -118,6 +118,7 @@ impl Serialize for Override {
 
 /// An add-on a customer bought, and how many units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddOnSelection {
     pub code: PlanCode,
@@ -127,6 +128,7 @@ pub struct AddOnSelection {
 /// Everything customer-specific that shapes entitlements besides the plan. The default (no
 /// overrides, no add-ons) is what a customer nobody customized has.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerOverrides {
     #[serde(default)]

@@ -10,6 +10,7 @@ use tollgate_kernel::{Currency, FeatureCode, Interval, PlanCode};
 /// Fields are public so stores and admin handlers can map them freely; nothing built that way is
 /// trusted until [`Plan::validate`] passed against the feature catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     pub code: PlanCode,

@@ -8,6 +8,7 @@ use tollgate_kernel::{Currency, Decimal, GrantTrigger, Interval, Money};
 
 /// One recurring price of a plan or add-on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     pub currency: Currency,
@@ -38,15 +39,18 @@ impl Price {
 /// (`"0.003"` USD per API call is $3 per thousand). Rounding to minor units happens when the
 /// overage is invoiced, not here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Overage {
     pub currency: Currency,
     #[serde(with = "decimal_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = tollgate_kernel::DecimalString))]
     pub unit_amount: Decimal,
 }
 
 /// How usage of an entitlement is paid for besides the subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayWith {
     /// Each accepted event's cost is debited from the customer's prepaid wallet; an event that
@@ -56,6 +60,7 @@ pub enum PayWith {
 
 /// Credit a plan puts into the customer's wallet when `on` happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WalletGrant {
     /// Whole minor units; always positive.

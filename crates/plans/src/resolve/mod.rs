@@ -18,6 +18,7 @@ use tollgate_kernel::{Enforcement, FeatureCode, FeatureKind, Window};
 
 /// Which layer decided an effective entitlement (the last one that changed it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntitlementSource {
     Plan,
@@ -30,6 +31,7 @@ pub enum EntitlementSource {
 
 /// One feature's entitlement for one customer after every layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EffectiveEntitlement {
     pub feature: FeatureCode,
     pub name: String,
