@@ -30,7 +30,7 @@ pub struct ErrorDetail {
     pub details: serde_json::Value,
 }
 
-#[derive(OpenApi)]
+#[derive(Debug, OpenApi)]
 #[openapi(
     info(
         title = "Tollgate",
@@ -94,15 +94,30 @@ impl Modify for Security {
 struct StandardErrors;
 
 const ERRORS: &[(&str, &str)] = &[
-    ("400", "invalid_request: malformed JSON, wrong types, invalid values"),
-    ("401", "unauthenticated: no key, or one that matches nothing"),
+    (
+        "400",
+        "invalid_request: malformed JSON, wrong types, invalid values",
+    ),
+    (
+        "401",
+        "unauthenticated: no key, or one that matches nothing",
+    ),
     ("402", "account_locked or insufficient_credits"),
     ("403", "forbidden: this caller may not do this"),
     ("404", "not_found (also another customer's data)"),
-    ("409", "conflict, or an Idempotency-Key reused for another request"),
+    (
+        "409",
+        "conflict, or an Idempotency-Key reused for another request",
+    ),
     ("413", "payload_too_large"),
-    ("429", "quota_exceeded; Retry-After says when the window resets"),
-    ("500", "internal: logged with the x-request-id, never detailed"),
+    (
+        "429",
+        "quota_exceeded; Retry-After says when the window resets",
+    ),
+    (
+        "500",
+        "internal: logged with the x-request-id, never detailed",
+    ),
     ("503", "billing_unavailable: nothing changed"),
 ];
 

@@ -15,6 +15,7 @@ use crate::error::EngineError;
 use crate::revenue;
 
 /// One counted feature of a tenant: how much is used of what the plan allows.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageSummary {
     pub feature: FeatureCode,
@@ -28,6 +29,7 @@ pub struct UsageSummary {
 }
 
 /// One line of `GET /v1/admin/customers`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerSummary {
     pub customer: Customer,

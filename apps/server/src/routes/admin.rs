@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tollgate_engine::{
-    Analytics, ApiKeyRecord, ApplyOutcome, CustomerSummary, AuditEntry, AuditQuery, BillingEventRecord, EngineError,
-    EventStatus, JobReport, KeyRole, WebhookQuery,
+    Analytics, ApiKeyRecord, ApplyOutcome, AuditEntry, AuditQuery, BillingEventRecord,
+    CustomerSummary, EngineError, EventStatus, JobReport, KeyRole, WebhookQuery,
 };
 use tollgate_kernel::{CustomerId, Timestamp};
 
@@ -41,7 +41,9 @@ pub struct WebhookItem {
     #[serde(rename = "type")]
     pub event_type: String,
     pub status: EventStatus,
+    #[schema(value_type = String, format = DateTime)]
     pub received_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub processed_at: Option<Timestamp>,
     pub attempts: i32,
     pub error: Option<String>,
@@ -222,7 +224,9 @@ pub struct KeyView {
     pub name: String,
     pub role: KeyRole,
     pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
 }
 
@@ -334,6 +338,7 @@ pub struct Advance {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Advanced {
+    #[schema(value_type = String, format = DateTime)]
     pub now: Timestamp,
     pub report: JobReport,
 }

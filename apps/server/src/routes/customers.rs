@@ -3,12 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use tollgate_billing::Customer;
 use tollgate_billing::{Invoice, Role};
 use tollgate_engine::{EntitlementStatus, Member, NewCustomer, WalletView};
-use tollgate_billing::Customer;
-use tollgate_wallet::LedgerEntry;
 use tollgate_kernel::{Currency, CustomerId, Timestamp};
 use tollgate_plans::CustomerOverrides;
+use tollgate_wallet::LedgerEntry;
 
 use super::{Ctx, Data, json, ok};
 use crate::auth::{Need, SessionClaims, sign_session};
@@ -80,6 +80,7 @@ pub struct Session {
     pub token: String,
     /// Opens this customer's pages in the web UI with the token.
     pub url: String,
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
 }
 

@@ -12,8 +12,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/openapi.json", web::get().to(openapi));
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
-    responses((status = 200, description = "The process answers", body = Status)))]
 /// `{"status": "ok"}` (or `ready`, with the database's state).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Status {
@@ -22,6 +20,8 @@ pub struct Status {
     pub database: Option<String>,
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "The process answers", body = Status)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status {
         status: "ok".into(),

@@ -31,10 +31,12 @@ use timeline::Timeline;
 pub const ANALYTICS_WINDOW_DAYS: i64 = 30;
 
 /// `count ÷ base` over the window.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowRate {
     /// `count / base` rounded half-even to 4 decimal places (`"0.6667"`); `null` when `base`
     /// is 0.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<tollgate_kernel::DecimalString>))]
     pub rate: Option<Decimal>,
     pub count: u64,
     pub base: u64,
@@ -54,6 +56,7 @@ impl WindowRate {
 }
 
 /// One plan's share of the customers and the revenue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanAnalytics {
     pub plan: PlanCode,
@@ -67,11 +70,14 @@ pub struct PlanAnalytics {
 }
 
 /// `GET /v1/admin/analytics`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analytics {
     /// The engine clock when computed: the window's end.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub as_of: Timestamp,
     /// `as_of` minus [`ANALYTICS_WINDOW_DAYS`].
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub window_start: Timestamp,
     /// Live customers.
     pub customers: u64,
