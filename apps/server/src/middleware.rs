@@ -9,6 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use futures::StreamExt;
+use tracing::Instrument;
 use sha2::{Digest, Sha256};
 use tollgate_engine::{IdempotencyBegin, StoredResponse};
 
@@ -65,7 +66,9 @@ pub async fn observe(
     let started = Instant::now();
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let mut res = next.call(req).await?;
+    // Everything logged while handling the request (an unexpected error, say) carries its id.
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut res = next.call(req).instrument(span).await?;
     let route = res
         .request()
         .match_pattern()
@@ -80,14 +83,12 @@ pub async fn observe(
             .metrics
             .observe_request(method.as_str(), &route, status, elapsed.as_secs_f64());
     }
-    tracing::info!(
-        request_id = %id,
-        method = %method,
-        status,
-        route = %route,
-        micros = elapsed.as_micros() as u64,
-        "request"
-    );
+    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    if status >= 500 {
+        tracing::warn!(request_id = %id, method = %method, status, route = %route, micros, "request failed");
+    } else {
+        tracing::debug!(request_id = %id, method = %method, status, route = %route, micros, "request");
+    }
     Ok(res)
 }
 
