@@ -148,6 +148,11 @@ impl Application {
                     ));
             }
         };
+        if config.redis_url.is_some() {
+            tracing::warn!(
+                "TOLLGATE_REDIS_URL is set, but this build keeps counters in the database; it is ignored"
+            );
+        }
         let engine = store.engine(clock, control, billing, Some(GroupCommit::default()));
 
         let mut plans_loaded = 0;
