@@ -175,12 +175,14 @@ pub async fn audit(state: Data, ctx: Ctx, q: web::Query<AuditFilter>) -> ApiResu
 
 pub async fn customers(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
+    let _ = state; // TEMP until the tenants use case is wired
     let customers: Vec<u8> = Vec::new(); // TEMP
     Ok(ok(&json!({ "customers": customers })))
 }
 
 pub async fn analytics(state: Data, ctx: Ctx) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
+    let _ = state; // TEMP until the analytics use case is wired
     Ok(ok(&json!({}))) // TEMP
 }
 
