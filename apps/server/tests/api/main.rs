@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth_matrix;
+mod bad_input;
 mod contract;
 mod helpers;
 mod lifecycle;
