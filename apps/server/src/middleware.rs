@@ -1,4 +1,5 @@
-//! Request-wide concerns: the correlation id, latency metrics, and `Idempotency-Key` replay.
+//! Request-wide concerns: the correlation id, latency metrics, the shape and size of request
+//! bodies, and `Idempotency-Key` replay.
 
 use std::time::Instant;
 
@@ -92,6 +93,112 @@ pub async fn observe(
     Ok(res)
 }
 
+/// The body limit of a path: 16 MiB for a usage batch, else 1 MiB.
+fn body_limit(path: &str) -> usize {
+    if path == "/v1/usage/batch" {
+        BATCH_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// Guards every `/v1` request body before any handler (or the idempotency record) sees it:
+/// - a declared length over the path's limit is a 413, even on a route that reads no body, so
+///   an oversized request never acts;
+/// - a mutating request's body, when it has one, must be a JSON object: serde would otherwise
+///   read a top-level array as a struct (`[]` would be an empty overrides list, a default
+///   cancel), so `[]`, `"x"` or `42` are 400s;
+/// - an error answered by actix itself rather than by our code (e.g. reading a raw body past
+///   its limit) is rewritten into the fixed error body.
+pub async fn guard_body(
+    mut req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let path = req.path();
+    if !path.starts_with("/v1/") || path.starts_with("/v1/webhooks/") {
+        return next.call(req).await;
+    }
+    let limit = body_limit(path);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(req.into_response(ApiError::too_large(limit).error_response()));
+    }
+    if matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::DELETE | Method::PATCH
+    ) {
+        // Read just far enough to see the first significant byte, then put it all back.
+        let mut payload = req.take_payload();
+        let mut seen: Vec<web::Bytes> = Vec::new();
+        let mut size = 0usize;
+        let mut first = None;
+        let mut failed = None;
+        while first.is_none() {
+            match payload.next().await {
+                Some(Ok(chunk)) => {
+                    size += chunk.len();
+                    first = chunk.iter().copied().find(|b| !b.is_ascii_whitespace());
+                    seen.push(chunk);
+                    if size > limit {
+                        return Ok(req.into_response(ApiError::too_large(limit).error_response()));
+                    }
+                }
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        if first.is_some_and(|b| b != b'{') {
+            return Ok(req.into_response(
+                ApiError::invalid("the request body must be a JSON object").error_response(),
+            ));
+        }
+        let head = futures::stream::iter(
+            seen.into_iter()
+                .map(Ok)
+                .chain(failed.map(Err))
+                .collect::<Vec<_>>(),
+        );
+        let rest: actix_http::BoxedPayloadStream = Box::pin(head.chain(payload));
+        req.set_payload(rest.into());
+    }
+    let res = next.call(req).await?;
+    let foreign = res
+        .response()
+        .error()
+        .is_some_and(|e| e.as_error::<ApiError>().is_none());
+    if !foreign || res.status().is_success() {
+        return Ok(res);
+    }
+    let status = res.status();
+    let detail = res
+        .response()
+        .error()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let api = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(limit),
+        StatusCode::NOT_FOUND => ApiError::not_found("not found"),
+        s if s.is_client_error() => ApiError::new(
+            s,
+            "invalid_request",
+            format!("the request could not be read: {detail}"),
+        ),
+        _ => {
+            tracing::error!(error = %detail, "unexpected error outside the handlers");
+            ApiError::internal()
+        }
+    };
+    let (http_req, _) = res.into_parts();
+    Ok(ServiceResponse::new(http_req, api.error_response()))
+}
+
 /// Keeps the first answer of a mutating request under its `Idempotency-Key`, scoped by caller,
 /// and replays it for a repeat with the same method, path and body; a different request under
 /// the same key is a 409, as is a repeat while the first is still running.
@@ -138,11 +245,7 @@ pub async fn idempotency(
         None => return next.call(req).await,
     };
     req.extensions_mut().insert(principal.clone());
-    let limit = if req.path() == "/v1/usage/batch" {
-        BATCH_BODY_LIMIT
-    } else {
-        BODY_LIMIT
-    };
+    let limit = body_limit(req.path());
     let body = match read_body(&mut req, limit).await {
         Ok(b) => b,
         Err(e) => return Ok(req.into_response(e.error_response())),

@@ -19,7 +19,7 @@ use crate::auth::{KeyCache, create_key};
 use crate::config::{Config, Mode};
 use crate::fake_store::FakeStore;
 use crate::metrics::Metrics;
-use crate::middleware::{idempotency, observe};
+use crate::middleware::{guard_body, idempotency, observe};
 use crate::routes;
 use crate::state::AppState;
 
@@ -239,13 +239,15 @@ impl Application {
     }
 }
 
-/// The HTTP app: middleware order is outermost first (id and metrics, then idempotency).
+/// The HTTP app: middleware order is outermost first (id and metrics, the body guard, then
+/// idempotency).
 fn serve(state: web::Data<AppState>, listener: TcpListener) -> Result<Server, StartError> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(routes::configure)
             .wrap(from_fn(idempotency))
+            .wrap(from_fn(guard_body))
             .wrap(from_fn(observe))
     })
     .listen(listener)

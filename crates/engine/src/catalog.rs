@@ -123,12 +123,15 @@ impl Engine {
     /// created, because plans and counters depend on it.
     ///
     /// # Errors
+    /// [`EngineError::Invalid`] for a blank name or unit, or an over-long text;
     /// [`EngineError::Conflict`] when the kind would change.
     pub async fn put_feature(
         &self,
         feature: Feature,
         caller: &Caller,
     ) -> Result<(Feature, bool), EngineError> {
+        // A stored feature that does not validate would fail every later catalog load.
+        feature.validate()?;
         let before = self.d.features.get_feature(&feature.code).await?;
         if let Some(b) = &before {
             if b.kind != feature.kind {

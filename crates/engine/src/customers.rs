@@ -1,5 +1,6 @@
 //! Customers (tenants): created by the product with its own id, idempotently.
 
+use chrono::SubsecRound;
 use serde::{Deserialize, Serialize};
 use tollgate_billing::{Customer, CustomerStatus, SubscriptionStatus};
 use tollgate_kernel::{Currency, CustomerId};
@@ -59,6 +60,16 @@ impl Engine {
         caller: &Caller,
     ) -> Result<(Customer, bool), EngineError> {
         new.validate()?;
+        let deleted = |c: &Customer| {
+            EngineError::Conflict(format!("customer {} was deleted; use a new id", c.id))
+        };
+        // A repeat finds the customer: never a second "created" (even at the same instant).
+        if let Some(existing) = self.d.customers.get(&new.id).await? {
+            if existing.status == CustomerStatus::Deleted {
+                return Err(deleted(&existing));
+            }
+            return Ok((existing, false));
+        }
         let candidate = Customer {
             id: new.id.clone(),
             name: new.name.trim().to_owned(),
@@ -66,14 +77,14 @@ impl Engine {
             currency: new.currency.unwrap_or(Currency::USD),
             status: CustomerStatus::Active,
             provider_customer_id: None,
-            created_at: self.now(),
+            // Stores keep instants to the microsecond: the candidate must equal what is
+            // stored for a fresh insert to be recognised below.
+            created_at: self.now().trunc_subsecs(6),
         };
+        // Racing first requests: the one whose row was stored is the one that created it.
         let stored = self.d.customers.insert(&candidate).await?;
         if stored.status == CustomerStatus::Deleted {
-            return Err(EngineError::Conflict(format!(
-                "customer {} was deleted; use a new id",
-                stored.id
-            )));
+            return Err(deleted(&stored));
         }
         let created = stored == candidate;
         if created {

@@ -9,6 +9,9 @@ use tollgate_kernel::{Amount, Currency, Decimal};
 /// `tokens × price` inside `Decimal` for every `u64` token count, so costs never overflow.
 pub const MAX_PRICE_PER_MILLION: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
+/// Longest provider or model name, in characters.
+const MAX_NAME: usize = 200;
+
 /// The price of one model of one provider, per million input and output tokens.
 ///
 /// JSON (`PUT /v1/admin/token-prices`): `{"provider": "openai", "model": "gpt-4o-mini",
@@ -31,6 +34,7 @@ pub struct TokenPrice {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TokenPriceWire {
     provider: String,
     model: String,
@@ -58,8 +62,8 @@ impl TryFrom<TokenPriceWire> for TokenPrice {
 
 impl TokenPrice {
     /// # Errors
-    /// [`PricingError::InvalidTokenPrice`] for an empty (or blank) provider or model, a
-    /// negative price, or one above [`MAX_PRICE_PER_MILLION`].
+    /// [`PricingError::InvalidTokenPrice`] for an empty (or blank) or over-long provider or
+    /// model, a negative price, or one above [`MAX_PRICE_PER_MILLION`].
     pub fn validate(&self) -> Result<(), PricingError> {
         let invalid = |m: String| Err(PricingError::InvalidTokenPrice(m));
         if self.provider.trim().is_empty() {
@@ -67,6 +71,11 @@ impl TokenPrice {
         }
         if self.model.trim().is_empty() {
             return invalid("model must not be empty".to_owned());
+        }
+        for (name, value) in [("provider", &self.provider), ("model", &self.model)] {
+            if value.chars().count() > MAX_NAME {
+                return invalid(format!("{name} must be at most {MAX_NAME} characters"));
+            }
         }
         for (name, price) in [
             ("input_per_million", self.input_per_million),

@@ -135,8 +135,15 @@ pub async fn record_batch(
     }
     let mut results = Vec::with_capacity(events.len());
     for raw in events {
-        let parsed: Result<RecordUsage, ApiError> = serde_json::from_value(raw)
-            .map_err(|e| ApiError::invalid(format!("invalid event: {e}")));
+        // An object only: serde would also read a positional array as an event.
+        let parsed: Result<RecordUsage, ApiError> = if raw.is_object() {
+            serde_json::from_value(raw)
+                .map_err(|e| ApiError::invalid(format!("invalid event: {e}")))
+        } else {
+            Err(ApiError::invalid(
+                "invalid event: an event must be a JSON object",
+            ))
+        };
         let result = match parsed {
             Ok(event) => record_one(&state, &ctx, event).await,
             Err(e) => Err(e),

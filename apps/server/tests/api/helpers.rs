@@ -260,3 +260,137 @@ impl TestApp {
         .await
     }
 }
+
+/// Asserts the fixed error body `{"error": {"code", "message", "details"}}` with this status
+/// and code.
+#[track_caller]
+pub fn assert_error(r: &Answer, status: StatusCode, code: &str) {
+    assert_eq!((r.status, r.code()), (status, code), "{r:?}");
+    let err = &r.body["error"];
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message: {r:?}"
+    );
+    assert!(err["details"].is_object(), "details: {r:?}");
+    let keys: Vec<&String> = r
+        .body
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["error"], "only the error object: {r:?}");
+}
+
+impl TestApp {
+    /// Any method with a raw body (sent as `application/json` unless a header says otherwise).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req = req.header("content-type", "application/json");
+        }
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Number of audit entries (up to 1000).
+    pub async fn audit_count(&self) -> usize {
+        let r = self.get("/v1/admin/audit?limit=1000", self.admin()).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.body["entries"].as_array().expect("entries").len()
+    }
+
+    /// One line of a customer's entitlements.
+    pub async fn entitlement(&self, customer: &str, feature: &str) -> Value {
+        let r = self
+            .get(
+                &format!("/v1/customers/{customer}/entitlements"),
+                self.server(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.body["entitlements"]
+            .as_array()
+            .expect("entitlements")
+            .iter()
+            .find(|e| e["feature"] == feature)
+            .unwrap_or_else(|| panic!("no entitlement {feature}: {r:?}"))
+            .clone()
+    }
+
+    /// Replaces a customer's overrides (operator).
+    pub async fn overrides(&self, customer: &str, overrides: Value) {
+        let r = self
+            .put(
+                &format!("/v1/admin/customers/{customer}/overrides"),
+                self.admin(),
+                &json!({"overrides": overrides, "addons": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    }
+
+    /// Opens a checkout for `customer` and answers its session id (not paid).
+    pub async fn checkout(&self, customer: &str, plan: &str) -> String {
+        let r = self
+            .post(
+                &format!("/v1/customers/{customer}/checkout"),
+                self.server(),
+                &json!({"plan": plan, "interval": "month",
+                        "success_url": "https://app.example.com/ok",
+                        "cancel_url": "https://app.example.com/cancel"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+        r.body["session_id"]
+            .as_str()
+            .expect("session id")
+            .to_owned()
+    }
+
+    /// Adds `business`: $99/month, no trial, no credits.
+    pub async fn add_business_plan(&self) {
+        let plan = json!({
+            "code": "business", "name": "Business", "description": "For larger teams",
+            "priority": 30, "trial_days": 0, "active": true, "public": true,
+            "prices": [{"currency": "USD", "interval": "month", "amount_minor": 9900, "stripe_price_id": null}],
+            "entitlements": [
+                {"feature": "api_calls", "limit": 500000, "window": "month", "enforcement": "hard"},
+                {"feature": "concurrent_jobs", "limit": 10},
+                {"feature": "analytics", "enabled": true}
+            ],
+            "wallet_grants": []
+        });
+        let r = self.post("/v1/admin/plans", self.admin(), &plan).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    }
+}

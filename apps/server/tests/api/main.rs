@@ -1,6 +1,9 @@
 //! The server's HTTP API against a real server per test (`spawn_app`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth_matrix;
+mod bad_input;
+mod contract;
 mod helpers;
 mod lifecycle;
 mod race;

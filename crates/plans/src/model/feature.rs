@@ -4,6 +4,12 @@ use crate::error::{CatalogError, PlanError, Subject};
 use serde::{Deserialize, Serialize};
 use tollgate_kernel::{FeatureCode, FeatureKind};
 
+/// Longest name of a feature or plan, in characters (it is shown in tables and on invoices).
+pub(crate) const MAX_NAME: usize = 200;
+/// Longest description of a feature or plan, in characters.
+pub(crate) const MAX_DESCRIPTION: usize = 2000;
+const MAX_UNIT: usize = 50;
+
 /// Something a customer can be entitled to: a gate, a counter, a level, a cap or a setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -37,7 +43,8 @@ impl Feature {
         self
     }
 
-    /// Checks what the types cannot: a feature needs a visible name and a non-blank unit.
+    /// Checks what the types cannot: a feature needs a visible name and a non-blank unit, and
+    /// its texts have bounded lengths.
     ///
     /// # Errors
     /// [`PlanError::Invalid`] naming the feature and the field.
@@ -49,8 +56,25 @@ impl Feature {
         if self.name.trim().is_empty() {
             return Err(invalid("name must not be empty"));
         }
+        if self.name.chars().count() > MAX_NAME {
+            return Err(invalid("name must be at most 200 characters"));
+        }
         if self.unit.as_deref().is_some_and(|u| u.trim().is_empty()) {
             return Err(invalid("unit must not be blank (leave it out instead)"));
+        }
+        if self
+            .unit
+            .as_deref()
+            .is_some_and(|u| u.chars().count() > MAX_UNIT)
+        {
+            return Err(invalid("unit must be at most 50 characters"));
+        }
+        if self
+            .description
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+        {
+            return Err(invalid("description must be at most 2000 characters"));
         }
         Ok(())
     }
@@ -177,6 +201,37 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&f).unwrap(),
             serde_json::json!({"code": "api_calls", "name": "API calls", "kind": "metered", "unit": "call"})
+        );
+    }
+
+    #[test]
+    fn texts_have_bounded_lengths() {
+        let f = || Feature::new(code("x"), "X", FeatureKind::Metered).with_unit("call");
+        assert!(f().validate().is_ok());
+        let long_name = Feature::new(code("x"), "n".repeat(201), FeatureKind::Metered);
+        assert!(
+            long_name
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("name")
+        );
+        let long_unit = f().with_unit("u".repeat(51));
+        assert!(
+            long_unit
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("unit")
+        );
+        let mut long_description = f();
+        long_description.description = Some("d".repeat(2001));
+        assert!(
+            long_description
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("description")
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{check_entitlement, check_prices};
 use crate::error::{PlanError, Subject};
-use crate::model::{FeatureCatalog, Plan};
+use crate::model::{FeatureCatalog, MAX_DESCRIPTION, MAX_NAME, Plan};
 use tollgate_kernel::{FeatureKind, Window};
 
 impl Plan {
@@ -18,9 +18,9 @@ impl Plan {
     ///   unlimited limit, or `warn_at` outside 1..=100 / not ascending;
     /// - [`PlanError::DuplicateEntitlement`] for two entitlements of one feature;
     /// - [`PlanError::InvalidPrice`] for a negative or repeated (currency, interval) price;
-    /// - [`PlanError::Invalid`] for an empty name, a custom plan with prices, a public
-    ///   self-serve plan without any price, or a wallet grant that is not positive or expires
-    ///   after 0 days.
+    /// - [`PlanError::Invalid`] for an empty or over-long name or description, a custom plan
+    ///   with prices, a public self-serve plan without any price, or a wallet grant that is not
+    ///   positive or expires after 0 days.
     pub fn validate(&self, features: &FeatureCatalog) -> Result<(), PlanError> {
         let subject = Subject::Plan(self.code.clone());
         let invalid = |reason: String| PlanError::Invalid {
@@ -29,6 +29,16 @@ impl Plan {
         };
         if self.name.trim().is_empty() {
             return Err(invalid("name must not be empty".to_owned()));
+        }
+        if self.name.chars().count() > MAX_NAME {
+            return Err(invalid(format!(
+                "name must be at most {MAX_NAME} characters"
+            )));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION {
+            return Err(invalid(format!(
+                "description must be at most {MAX_DESCRIPTION} characters"
+            )));
         }
         check_prices(&subject, &self.prices)?;
         if self.custom && !self.prices.is_empty() {
@@ -317,5 +327,21 @@ mod tests {
         weekly.entitlements[0].window = Some(Window::Week);
         weekly.normalize(&features());
         assert_eq!(weekly.entitlements[0].window, Some(Window::Week));
+    }
+
+    #[test]
+    fn names_and_descriptions_have_bounded_lengths() {
+        assert_eq!(
+            error(|p| p.name = "n".repeat(201)),
+            "plan \"pro\": name must be at most 200 characters"
+        );
+        assert_eq!(
+            error(|p| p.description = "d".repeat(2001)),
+            "plan \"pro\": description must be at most 2000 characters"
+        );
+        let mut p = plan();
+        p.name = "é".repeat(200);
+        p.description = "d".repeat(2000);
+        p.validate(&features()).unwrap();
     }
 }

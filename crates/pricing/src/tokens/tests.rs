@@ -160,3 +160,21 @@ fn usage_from_properties() {
         );
     }
 }
+
+#[test]
+fn prices_refuse_unknown_fields_and_over_long_names() {
+    let mut raw = serde_json::to_value(mini()).unwrap();
+    raw["note"] = json!("cheap");
+    let err = serde_json::from_value::<TokenPrice>(raw).unwrap_err();
+    assert!(err.to_string().contains("unknown field"), "{err}");
+    let long = TokenPrice {
+        model: "m".repeat(201),
+        ..mini()
+    };
+    assert!(long.validate().is_err());
+    let fits = TokenPrice {
+        model: "m".repeat(200),
+        ..mini()
+    };
+    assert!(fits.validate().is_ok());
+}
