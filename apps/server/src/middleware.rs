@@ -10,9 +10,9 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use futures::StreamExt;
-use tracing::Instrument;
 use sha2::{Digest, Sha256};
 use tollgate_engine::{IdempotencyBegin, StoredResponse};
+use tracing::Instrument;
 
 use crate::auth::{self, bearer};
 use crate::error::ApiError;

@@ -103,6 +103,24 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// Sends a request and reads the answer: JSON when it parses, else the text, `null` when empty.
+async fn answer(req: reqwest::RequestBuilder) -> Answer {
+    let res = req.send().await.expect("request sent");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
 impl TestApp {
     pub async fn call(
         &self,
@@ -122,20 +140,7 @@ impl TestApp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = req.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        answer(req).await
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Answer {
@@ -164,15 +169,7 @@ impl TestApp {
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
-        let res = req.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        }
+        answer(req).await
     }
 
     pub fn server(&self) -> Option<&str> {
@@ -306,20 +303,7 @@ impl TestApp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = req.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        answer(req).await
     }
 
     /// Number of audit entries (up to 1000).
