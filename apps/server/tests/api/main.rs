@@ -3,6 +3,7 @@
 
 mod auth_matrix;
 mod bad_input;
+mod cli;
 mod contract;
 mod helpers;
 mod lifecycle;
