@@ -5,6 +5,7 @@ mod auth_matrix;
 mod bad_input;
 mod cli;
 mod contract;
+mod demo_clock;
 mod fake_checkout;
 mod helpers;
 mod lifecycle;
