@@ -1,6 +1,7 @@
 //! The v1 API. Handlers are thin: authorize, parse, call one engine use case, answer.
 
 pub mod admin;
+pub mod app_page;
 pub mod catalog;
 pub mod customers;
 pub mod fake_billing;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(extractors::query))
     .configure(ops::configure)
     .configure(fake_billing::configure)
+    .configure(app_page::configure)
     .service(
         web::scope("/v1")
             .configure(catalog::configure)

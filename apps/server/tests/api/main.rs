@@ -1,6 +1,7 @@
 //! The server's HTTP API against a real server per test (`spawn_app`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app_page;
 mod auth_matrix;
 mod bad_input;
 mod cli;
