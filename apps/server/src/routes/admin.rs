@@ -11,7 +11,7 @@ use tollgate_engine::{
 };
 use tollgate_kernel::{CustomerId, Timestamp};
 
-use super::{Ctx, Data, json, ok};
+use super::{Ctx, Data, fake_billing, json, ok};
 use crate::auth::create_key;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::CLOCK_OFFSET_SETTING;
@@ -391,23 +391,14 @@ pub async fn payment_method(
     body: web::Json<PaymentMethod>,
 ) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
-    let fake = state
-        .fake
-        .clone()
-        .ok_or_else(|| ApiError::not_found("fake billing runs in demo mode only"))?;
+    let fake = fake_billing::fake(&state)?;
     state.engine.customer(&id).await?;
     let events = fake
         .fake
         .set_payment_method(&id, body.fails, state.engine.now());
     fake.save().await;
     let applied = events.len();
-    for event in &events {
-        let outcome = state
-            .engine
-            .receive_billing_event(event, &ctx.caller)
-            .await?;
-        state.metrics.webhook("fake", outcome_name(&outcome));
-    }
+    fake_billing::apply_fake_events(&state, &events, &ctx.caller).await?;
     Ok(ok(
         &json!({ "customer": id.as_str(), "fails": body.fails, "events": applied }),
     ))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use tollgate_billing::BillingEvent;
 use tollgate_billing_fake::FakeSessionStatus;
 use tollgate_engine::Caller;
 use tollgate_kernel::Money;
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/fake-billing/portal/{id}", web::get().to(portal_page));
 }
 
-fn fake(state: &Data) -> ApiResult<Arc<FakeStore>> {
+/// The fake provider; demo mode only (404 otherwise, as if the route did not exist).
+pub(crate) fn fake(state: &Data) -> ApiResult<Arc<FakeStore>> {
     state
         .fake
         .clone()
@@ -123,13 +125,24 @@ pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResul
     let (events, success_url) =
         completed.map_err(|e| ApiError::from(tollgate_engine::EngineError::from(e)))?;
     let caller = Caller::new("billing:fake").with_correlation(rid.0);
-    for event in &events {
-        let outcome = state.engine.receive_billing_event(event, &caller).await?;
+    apply_fake_events(&state, &events, &caller).await?;
+    Ok(see_other(&success_url))
+}
+
+/// Applies the fake provider's events through the engine's billing-event path (log, dedupe by
+/// id, lifecycle, audit), as Stripe's webhooks are, in order; stops at the first error.
+pub(crate) async fn apply_fake_events(
+    state: &Data,
+    events: &[BillingEvent],
+    caller: &Caller,
+) -> ApiResult<()> {
+    for event in events {
+        let outcome = state.engine.receive_billing_event(event, caller).await?;
         state
             .metrics
             .webhook("fake", super::admin::outcome_name(&outcome));
     }
-    Ok(see_other(&success_url))
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/fake-billing/checkout/{id}/cancel", tag = "demo", security(()), params(("id" = String, Path, description = "Checkout session id")),

@@ -131,15 +131,6 @@ fn key_of<'a>(app: &'a TestApp, keys: &'a Keys, who: Who) -> Option<&'a str> {
     }
 }
 
-async fn pay(app: &TestApp, session: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/fake-billing/checkout/{session}/pay", app.base))
-        .send()
-        .await
-        .expect("pay")
-        .status()
-}
-
 async fn lease(app: &TestApp) -> String {
     let r = app
         .post(
@@ -171,8 +162,8 @@ async fn every_route_for_every_kind_of_caller() {
         other_owner: app.session("globex", "owner").await,
     };
     let (lease_a, lease_b) = (lease(&app).await, lease(&app).await);
-    let to_pay = app.checkout("payer", "business").await;
-    let to_cancel = app.checkout("payer", "business").await;
+    let to_pay = app.checkout("payer", "business", "month").await;
+    let to_cancel = app.checkout("payer", "business", "month").await;
     let portal = app
         .post("/v1/customers/acme/portal", app.server(), &json!({}))
         .await;
@@ -503,7 +494,7 @@ async fn every_route_for_every_kind_of_caller() {
     // The refused callers wrote nothing: each one-shot resource was used by its own caller only.
     // Eight callers hit Pay: it paid once.
     assert_eq!(
-        pay(&app, &to_pay).await,
+        app.pay(&to_pay).await,
         StatusCode::SEE_OTHER,
         "a paid session redirects again"
     );

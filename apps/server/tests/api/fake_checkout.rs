@@ -11,16 +11,6 @@ use crate::helpers::{TestApp, spawn_app};
 
 const DAY: i64 = 86_400;
 
-/// Presses Pay, as the page's form does (no key, empty body).
-async fn pay(app: &TestApp, session: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/fake-billing/checkout/{session}/pay", app.base))
-        .send()
-        .await
-        .expect("pay")
-        .status()
-}
-
 async fn invoices(app: &TestApp, customer: &str) -> usize {
     let r = app
         .get(&format!("/v1/customers/{customer}/invoices"), app.server())
@@ -52,7 +42,10 @@ async fn fake_events(app: &TestApp) -> Vec<(String, String)> {
 
 async fn subscription(app: &TestApp, customer: &str) -> Value {
     let r = app
-        .get(&format!("/v1/customers/{customer}/subscription"), app.server())
+        .get(
+            &format!("/v1/customers/{customer}/subscription"),
+            app.server(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "subscribed: {r:?}");
     r.body
@@ -63,7 +56,7 @@ async fn pay_pressed_several_times_at_once_subscribes_once_and_every_redirect_fo
     let app = Arc::new(spawn_app().await);
     app.add_business_plan().await;
     app.customer("acme").await;
-    let session = app.checkout("acme", "business").await;
+    let session = app.checkout("acme", "business", "month").await;
 
     // Each press is answered 303, and only once the subscription exists.
     let mut presses = Vec::new();
@@ -71,7 +64,7 @@ async fn pay_pressed_several_times_at_once_subscribes_once_and_every_redirect_fo
         let app = app.clone();
         let session = session.clone();
         presses.push(tokio::spawn(async move {
-            let status = pay(&app, &session).await;
+            let status = app.pay(&session).await;
             let sub = app
                 .get("/v1/customers/acme/subscription", app.server())
                 .await;
@@ -89,13 +82,17 @@ async fn pay_pressed_several_times_at_once_subscribes_once_and_every_redirect_fo
     }
     assert_eq!(invoices(&app, "acme").await, 1, "charged once");
     let events = fake_events(&app).await;
-    assert_eq!(events.len(), 2, "checkout and invoice, once each: {events:?}");
+    assert_eq!(
+        events.len(),
+        2,
+        "checkout and invoice, once each: {events:?}"
+    );
     assert!(events.iter().all(|(_, s)| s == "processed"), "{events:?}");
     let sub = subscription(&app, "acme").await;
 
     // Pressed again a day later: redirected, nothing doubled or moved.
     app.advance(DAY).await;
-    assert_eq!(pay(&app, &session).await, StatusCode::SEE_OTHER);
+    assert_eq!(app.pay(&session).await, StatusCode::SEE_OTHER);
     assert_eq!(invoices(&app, "acme").await, 1);
     assert_eq!(fake_events(&app).await, events);
     let again = subscription(&app, "acme").await;
@@ -110,34 +107,35 @@ async fn pay_retried_after_a_failure_applies_what_the_first_attempt_lost() {
     let app = spawn_app().await;
     app.add_business_plan().await;
     app.customer("acme").await;
-    let session = app.checkout("acme", "business").await;
+    let session = app.checkout("acme", "business", "month").await;
 
     // The provider completes the session, then the engine cannot log its events.
     let db = app.state.store.db();
     db.execute_unprepared("ALTER TABLE billing_events RENAME TO billing_events_away")
         .await
         .expect("hide the webhook log");
-    assert_eq!(
-        pay(&app, &session).await,
-        StatusCode::INTERNAL_SERVER_ERROR
-    );
+    assert_eq!(app.pay(&session).await, StatusCode::INTERNAL_SERVER_ERROR);
     db.execute_unprepared("ALTER TABLE billing_events_away RENAME TO billing_events")
         .await
         .expect("restore the webhook log");
     let r = app
         .get("/v1/customers/acme/subscription", app.server())
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "nothing applied yet: {r:?}");
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "nothing applied yet: {r:?}"
+    );
 
     // The retry gets the completed session's events again and applies them.
-    assert_eq!(pay(&app, &session).await, StatusCode::SEE_OTHER);
+    assert_eq!(app.pay(&session).await, StatusCode::SEE_OTHER);
     let sub = subscription(&app, "acme").await;
     assert_eq!(
         (&sub["plan"], &sub["status"]),
         (&Value::from("business"), &Value::from("active"))
     );
     assert_eq!(invoices(&app, "acme").await, 1);
-    assert_eq!(pay(&app, &session).await, StatusCode::SEE_OTHER);
+    assert_eq!(app.pay(&session).await, StatusCode::SEE_OTHER);
     assert_eq!(invoices(&app, "acme").await, 1);
     assert_eq!(fake_events(&app).await.len(), 2);
 }

@@ -226,34 +226,26 @@ impl TestApp {
         r.body["token"].as_str().expect("token").to_owned()
     }
 
-    /// Opens a checkout for `plan` and pays it on the fake billing page, as a browser would.
+    /// Opens a checkout for `plan` and pays it on the fake billing page, as a browser would;
+    /// answers the subscription.
     pub async fn subscribe(&self, customer: &str, plan: &str, interval: &str) -> Answer {
-        let r = self
-            .post(
-                &format!("/v1/customers/{customer}/checkout"),
-                self.server(),
-                &json!({"plan": plan, "interval": interval,
-                        "success_url": "https://app.example.com/ok",
-                        "cancel_url": "https://app.example.com/cancel"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
-        let session = r.body["session_id"]
-            .as_str()
-            .expect("session id")
-            .to_owned();
-        let pay = self
-            .client
-            .post(format!("{}/fake-billing/checkout/{session}/pay", self.base))
-            .send()
-            .await
-            .expect("pay");
-        assert_eq!(pay.status(), StatusCode::SEE_OTHER);
+        let session = self.checkout(customer, plan, interval).await;
+        assert_eq!(self.pay(&session).await, StatusCode::SEE_OTHER);
         self.get(
             &format!("/v1/customers/{customer}/subscription"),
             self.server(),
         )
         .await
+    }
+
+    /// Presses Pay on a fake checkout page, as its form does (no key, empty body).
+    pub async fn pay(&self, session: &str) -> StatusCode {
+        self.client
+            .post(format!("{}/fake-billing/checkout/{session}/pay", self.base))
+            .send()
+            .await
+            .expect("pay")
+            .status()
     }
 
     /// Moves the engine clock through the API, running due jobs.
@@ -365,12 +357,12 @@ impl TestApp {
     }
 
     /// Opens a checkout for `customer` and answers its session id (not paid).
-    pub async fn checkout(&self, customer: &str, plan: &str) -> String {
+    pub async fn checkout(&self, customer: &str, plan: &str, interval: &str) -> String {
         let r = self
             .post(
                 &format!("/v1/customers/{customer}/checkout"),
                 self.server(),
-                &json!({"plan": plan, "interval": "month",
+                &json!({"plan": plan, "interval": interval,
                         "success_url": "https://app.example.com/ok",
                         "cancel_url": "https://app.example.com/cancel"}),
             )

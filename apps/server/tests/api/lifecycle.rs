@@ -9,26 +9,10 @@ use crate::helpers::{TestApp, spawn_app};
 
 const DAY: i64 = 86_400;
 
-async fn add_business_plan(app: &TestApp) {
-    let plan = json!({
-        "code": "business", "name": "Business", "description": "For larger teams",
-        "priority": 30, "trial_days": 0, "active": true, "public": true,
-        "prices": [{"currency": "USD", "interval": "month", "amount_minor": 9900, "stripe_price_id": null}],
-        "entitlements": [
-            {"feature": "api_calls", "limit": 500000, "window": "month", "enforcement": "hard"},
-            {"feature": "concurrent_jobs", "limit": 10},
-            {"feature": "analytics", "enabled": true}
-        ],
-        "wallet_grants": []
-    });
-    let r = app.post("/v1/admin/plans", app.admin(), &plan).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
-}
-
 #[tokio::test]
 async fn trial_checkout_upgrade_downgrade_renewal_failure_lock_and_recovery() {
     let app = spawn_app().await;
-    add_business_plan(&app).await;
+    app.add_business_plan().await;
     app.customer("acme").await;
     let server = app.server();
 
