@@ -5,6 +5,7 @@ mod auth_matrix;
 mod bad_input;
 mod contract;
 mod helpers;
+mod idempotency;
 mod lifecycle;
 mod race;
 mod smoke;
