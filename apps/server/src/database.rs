@@ -1,7 +1,9 @@
 //! The commands that work on the database directly: `migrate`, `reconcile`, `keys`, and the
-//! catalog check.
+//! catalog check. Each takes the database URL (or catalog path) from the [`crate::Config`]
+//! that `main` loads once, so they reach the same database as `serve`.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -15,10 +17,6 @@ use tollgate_migrations::Migrator;
 use tollgate_store_sql::{SqlOptions, SqlStore, describe_db_error};
 
 pub use crate::config::{DEFAULT_CATALOG, DEFAULT_DATABASE_URL};
-
-pub fn database_url() -> String {
-    std::env::var("TOLLGATE_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
-}
 
 /// Where the database is, without credentials: no user or password before the host, no
 /// query parameters (which may carry `password=`), except SQLite's harmless `mode`.
@@ -52,13 +50,13 @@ async fn connect(url: &str) -> Result<SqlStore, ExitCode> {
     })
 }
 
-/// Runs `task` on the configured database, without migrating it first.
-fn on_store<F, Fut>(task: F) -> ExitCode
+/// Runs `task` on the database at `url`, without migrating it first.
+fn on_store<F, Fut>(url: &str, task: F) -> ExitCode
 where
     F: FnOnce(SqlStore, String) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,
 {
-    let url = database_url();
+    let url = url.to_owned();
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -73,8 +71,8 @@ where
 
 /// `tollgate migrate [up | down [N] | status]`.
 #[allow(clippy::print_stdout)]
-pub fn migrate(args: &[&str]) -> ExitCode {
-    on_store(|store, url| async move {
+pub fn migrate(database_url: &str, args: &[&str]) -> ExitCode {
+    on_store(database_url, |store, url| async move {
         let db = store.db();
         let result = match args {
             [] | ["up"] => Migrator::up(db, None).await,
@@ -120,7 +118,7 @@ pub fn migrate(args: &[&str]) -> ExitCode {
 /// `tollgate reconcile [CUSTOMER] [--repair]`: one customer at a time, with a progress bar
 /// on a terminal.
 #[allow(clippy::print_stdout)]
-pub fn reconcile(customer: Option<&str>, repair: bool) -> ExitCode {
+pub fn reconcile(database_url: &str, customer: Option<&str>, repair: bool) -> ExitCode {
     let customer = match customer.map(CustomerId::parse).transpose() {
         Ok(c) => c,
         Err(e) => {
@@ -128,7 +126,7 @@ pub fn reconcile(customer: Option<&str>, repair: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    on_store(|store, _url| async move {
+    on_store(database_url, |store, _url| async move {
         let engine = store.engine(
             Arc::new(SystemClock::new()),
             None,
@@ -205,7 +203,7 @@ pub fn reconcile(customer: Option<&str>, repair: bool) -> ExitCode {
 
 /// `tollgate keys create --name N --role server|admin`: prints the secret once.
 #[allow(clippy::print_stdout)]
-pub fn create_key(name: &str, role: &str) -> ExitCode {
+pub fn create_key(database_url: &str, name: &str, role: &str) -> ExitCode {
     let role = match role {
         "server" => KeyRole::Server,
         "admin" => KeyRole::Admin,
@@ -215,7 +213,7 @@ pub fn create_key(name: &str, role: &str) -> ExitCode {
         }
     };
     let name = name.trim().to_owned();
-    on_migrated(|store| async move {
+    on_migrated(database_url, |store| async move {
         match crate::auth::create_key(&store, &name, role, chrono::Utc::now()).await {
             Ok((record, secret)) => {
                 println!("{secret}");
@@ -239,8 +237,8 @@ pub fn create_key(name: &str, role: &str) -> ExitCode {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn list_keys() -> ExitCode {
-    on_migrated(|store| async move {
+pub fn list_keys(database_url: &str) -> ExitCode {
+    on_migrated(database_url, |store| async move {
         match store.list_keys().await {
             Ok(keys) => {
                 for k in keys {
@@ -265,9 +263,9 @@ pub fn list_keys() -> ExitCode {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn revoke_key(id: &str) -> ExitCode {
+pub fn revoke_key(database_url: &str, id: &str) -> ExitCode {
     let id = id.to_owned();
-    on_migrated(|store| async move {
+    on_migrated(database_url, |store| async move {
         match store.revoke_key(&id, chrono::Utc::now()).await {
             Ok(true) => {
                 println!("revoked {id}");
@@ -285,13 +283,13 @@ pub fn revoke_key(id: &str) -> ExitCode {
     })
 }
 
-/// Runs `task` on the configured database after migrating it.
-fn on_migrated<F, Fut>(task: F) -> ExitCode
+/// Runs `task` on the database at `url` after migrating it.
+fn on_migrated<F, Fut>(url: &str, task: F) -> ExitCode
 where
     F: FnOnce(SqlStore) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,
 {
-    on_store(|store, url| async move {
+    on_store(url, |store, url| async move {
         if let Err(e) = store.migrate().await {
             eprintln!("{}: {e}", redacted(&url));
             return ExitCode::from(1);
@@ -300,23 +298,24 @@ where
     })
 }
 
-/// `tollgate catalog check [FILE]`.
+/// `tollgate catalog check [FILE]`: `file` is the one given, else the configured catalog;
+/// without either, the demo catalog.
 #[allow(clippy::print_stdout)]
-pub fn check_catalog(file: Option<String>) -> ExitCode {
-    let path = file.unwrap_or_else(|| {
-        std::env::var("TOLLGATE_CATALOG").unwrap_or_else(|_| DEFAULT_CATALOG.to_owned())
-    });
-    let text = match std::fs::read_to_string(&path) {
+pub fn check_catalog(file: Option<PathBuf>) -> ExitCode {
+    let path = file.unwrap_or_else(|| PathBuf::from(DEFAULT_CATALOG));
+    let path: &Path = &path;
+    let shown = path.display();
+    let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("cannot read {path}: {e}");
+            eprintln!("cannot read {shown}: {e}");
             return ExitCode::from(1);
         }
     };
     match tollgate_plans::Catalog::from_toml_str(&text) {
         Ok(catalog) => {
             println!(
-                "{path}: {} features, {} plans, {} add-ons",
+                "{shown}: {} features, {} plans, {} add-ons",
                 catalog.features.len(),
                 catalog.plans.len(),
                 catalog.addons.len()
@@ -345,7 +344,7 @@ pub fn check_catalog(file: Option<String>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{path}: {e}");
+            eprintln!("{shown}: {e}");
             ExitCode::from(1)
         }
     }

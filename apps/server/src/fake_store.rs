@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use tollgate_billing::{
     BillingAdapter, BillingError, BillingEvent, CancelRequest, ChangePlanRequest, CheckoutRequest,
     CheckoutSession, Customer, Invoice, MeterReport, PortalRequest, PortalSession,
@@ -24,6 +24,7 @@ pub struct FakeStore {
     pub fake: Arc<FakeBilling>,
     access: Arc<dyn AccessStore>,
     saving: Mutex<()>,
+    paying: Mutex<()>,
 }
 
 impl std::fmt::Debug for FakeStore {
@@ -48,7 +49,15 @@ impl FakeStore {
             fake,
             access,
             saving: Mutex::new(()),
+            paying: Mutex::new(()),
         }
+    }
+
+    /// Held for the whole of a checkout payment, until its events are applied: a second Pay
+    /// (a double-click, a retry) waits, then finds the session complete and its events
+    /// applied. One lock for every session is enough for demo traffic.
+    pub async fn paying(&self) -> MutexGuard<'_, ()> {
+        self.paying.lock().await
     }
 
     /// Saves the current state; a failure is logged (the demo goes on in memory).

@@ -1,5 +1,6 @@
 //! The `tollgate` command: `serve` (the default), `migrate`, `reconcile`, `keys`, `catalog check`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -66,32 +67,44 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum CatalogCommand {
-    /// Check a catalog (default: TOLLGATE_CATALOG or fixtures/catalogs/saas.toml).
+    /// Check a catalog (default: the configured catalog, else fixtures/catalogs/saas.toml).
     Check { file: Option<String> },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One configuration for every command, so `keys`, `migrate` and `reconcile` work on the
+    // database `serve` uses (TOLLGATE_CONFIG file and TOLLGATE_* variables alike).
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let db = config.database_url.as_str();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(),
+        Command::Serve => serve(config),
         Command::Migrate { args } => {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            database::migrate(&args)
+            database::migrate(db, &args)
         }
-        Command::Reconcile { customer, repair } => database::reconcile(customer.as_deref(), repair),
+        Command::Reconcile { customer, repair } => {
+            database::reconcile(db, customer.as_deref(), repair)
+        }
         Command::Keys { command } => match command {
-            KeysCommand::Create { name, role } => database::create_key(&name, &role),
-            KeysCommand::List => database::list_keys(),
-            KeysCommand::Revoke { id } => database::revoke_key(&id),
+            KeysCommand::Create { name, role } => database::create_key(db, &name, &role),
+            KeysCommand::List => database::list_keys(db),
+            KeysCommand::Revoke { id } => database::revoke_key(db, &id),
         },
         Command::Catalog {
             command: CatalogCommand::Check { file },
-        } => database::check_catalog(file),
+        } => database::check_catalog(file.map(PathBuf::from).or(config.catalog)),
     }
 }
 
 #[allow(clippy::print_stdout)]
-fn serve() -> ExitCode {
+fn serve(config: Config) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TOLLGATE_LOG").unwrap_or_else(|_| {
@@ -100,13 +113,6 @@ fn serve() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -26,6 +26,7 @@ use crate::state::AppState;
 /// Setting under which the demo clock's offset survives restarts.
 pub const CLOCK_OFFSET_SETTING: &str = "demo_clock_offset_seconds";
 const SESSION_SECRET_SETTING: &str = "session_secret";
+const SESSION_SECRET_BYTES: usize = 32;
 /// Idempotency records are kept at least seven days (DESIGN guarantee 7); purged after eight.
 const IDEMPOTENCY_RETENTION_DAYS: i64 = 8;
 
@@ -274,26 +275,37 @@ async fn ensure_operator_key(
 }
 
 /// The key that signs session tokens: made once, shared by every process on this database.
+/// Replicas starting together on a fresh database each offer a key; the first one stored wins
+/// and every replica reads that one back, so all of them sign and verify with the same key.
 async fn session_secret(access: &dyn AccessStore) -> Result<Vec<u8>, StartError> {
-    if let Some(hex_value) = access
+    let stored = match access
         .get_setting(SESSION_SECRET_SETTING)
         .await
         .map_err(setup)?
-        .and_then(|v| v.as_str().map(str::to_owned))
-        && let Ok(bytes) = hex::decode(hex_value)
     {
-        return Ok(bytes);
-    }
-    let mut bytes = vec![0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    access
-        .put_setting(
-            SESSION_SECRET_SETTING,
-            &serde_json::Value::String(hex::encode(&bytes)),
-        )
-        .await
-        .map_err(setup)?;
-    Ok(bytes)
+        Some(value) => value,
+        None => {
+            let mut bytes = vec![0u8; SESSION_SECRET_BYTES];
+            rand::rng().fill_bytes(&mut bytes);
+            access
+                .put_setting_if_absent(
+                    SESSION_SECRET_SETTING,
+                    &serde_json::Value::String(hex::encode(&bytes)),
+                )
+                .await
+                .map_err(setup)?
+        }
+    };
+    // Replacing an unreadable key here would let replicas disagree again: refuse to start.
+    stored
+        .as_str()
+        .and_then(|h| hex::decode(h).ok())
+        .filter(|bytes| bytes.len() >= SESSION_SECRET_BYTES)
+        .ok_or_else(|| {
+            StartError::Setup(format!(
+                "the stored {SESSION_SECRET_SETTING} setting is not a {SESSION_SECRET_BYTES}-byte hex key; delete it to make a new one (open sessions end)"
+            ))
+        })
 }
 
 /// Due jobs in real time (renewals, trial ends, grace expiry, retries of failed events) and
@@ -342,5 +354,145 @@ async fn run_jobs_once(engine: &Engine) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "due jobs could not run"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use tokio::sync::Barrier;
+    use tollgate_engine::memory::MemoryAccessStore;
+    use tollgate_engine::{AccessError, ApiKeyRecord, IdempotencyBegin, Member, StoredResponse};
+    use tollgate_kernel::{CustomerId, Timestamp};
+
+    use super::*;
+
+    const REPLICAS: usize = 8;
+
+    /// The first start of several replicas at their worst: every replica has read the settings
+    /// before any of them writes (each write waits until all replicas are about to write).
+    struct ReadersFirst {
+        inner: MemoryAccessStore,
+        writers: Barrier,
+    }
+
+    impl ReadersFirst {
+        async fn all_writing(&self) {
+            tokio::time::timeout(Duration::from_secs(5), self.writers.wait())
+                .await
+                .expect("every replica reaches its write");
+        }
+    }
+
+    #[async_trait]
+    impl AccessStore for ReadersFirst {
+        async fn insert_key(&self, key: &ApiKeyRecord) -> Result<(), AccessError> {
+            self.inner.insert_key(key).await
+        }
+        async fn find_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, AccessError> {
+            self.inner.find_key(hash).await
+        }
+        async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>, AccessError> {
+            self.inner.list_keys().await
+        }
+        async fn revoke_key(&self, id: &str, at: Timestamp) -> Result<bool, AccessError> {
+            self.inner.revoke_key(id, at).await
+        }
+        async fn put_member(&self, member: &Member) -> Result<(), AccessError> {
+            self.inner.put_member(member).await
+        }
+        async fn members(&self, customer: &CustomerId) -> Result<Vec<Member>, AccessError> {
+            self.inner.members(customer).await
+        }
+        async fn get_setting(&self, name: &str) -> Result<Option<serde_json::Value>, AccessError> {
+            self.inner.get_setting(name).await
+        }
+        async fn put_setting(
+            &self,
+            name: &str,
+            value: &serde_json::Value,
+        ) -> Result<(), AccessError> {
+            self.all_writing().await;
+            self.inner.put_setting(name, value).await
+        }
+        async fn idempotency_begin(
+            &self,
+            key: &str,
+            request_hash: &str,
+            now: Timestamp,
+            stale_after: chrono::Duration,
+        ) -> Result<IdempotencyBegin, AccessError> {
+            self.inner
+                .idempotency_begin(key, request_hash, now, stale_after)
+                .await
+        }
+        async fn idempotency_finish(
+            &self,
+            key: &str,
+            response: &StoredResponse,
+            now: Timestamp,
+        ) -> Result<(), AccessError> {
+            self.inner.idempotency_finish(key, response, now).await
+        }
+        async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
+            self.inner.idempotency_abandon(key).await
+        }
+        async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
+            self.inner.idempotency_purge(before).await
+        }
+        async fn put_setting_if_absent(
+            &self,
+            name: &str,
+            value: &serde_json::Value,
+        ) -> Result<serde_json::Value, AccessError> {
+            self.all_writing().await;
+            self.inner.put_setting_if_absent(name, value).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn replicas_starting_together_share_one_session_secret() {
+        let store = Arc::new(ReadersFirst {
+            inner: MemoryAccessStore::default(),
+            writers: Barrier::new(REPLICAS),
+        });
+        let mut replicas = tokio::task::JoinSet::new();
+        for _ in 0..REPLICAS {
+            let store = store.clone();
+            replicas.spawn(async move { session_secret(store.as_ref()).await });
+        }
+        let mut secrets = Vec::new();
+        while let Some(joined) = replicas.join_next().await {
+            secrets.push(joined.expect("replica").expect("secret"));
+        }
+        let stored = store
+            .inner
+            .get_setting(SESSION_SECRET_SETTING)
+            .await
+            .unwrap()
+            .expect("stored");
+        let stored = hex::decode(stored.as_str().expect("hex")).expect("hex");
+        assert_eq!(stored.len(), SESSION_SECRET_BYTES);
+        assert!(
+            secrets.iter().all(|s| *s == stored),
+            "every replica signs with the stored key"
+        );
+        // A later start reads the same key.
+        assert_eq!(session_secret(store.as_ref()).await.unwrap(), stored);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_stored_secret_stops_the_start() {
+        let store = MemoryAccessStore::default();
+        store
+            .put_setting(SESSION_SECRET_SETTING, &serde_json::json!("not hex"))
+            .await
+            .unwrap();
+        let e = session_secret(&store).await.unwrap_err();
+        assert!(e.to_string().contains(SESSION_SECRET_SETTING), "{e}");
     }
 }

@@ -59,7 +59,8 @@ impl FakeBilling {
 
     /// Pays an open checkout session: creates the subscription (trialing when the plan has a
     /// trial, else charged now) and answers its events and the success URL. Paying a completed
-    /// session again answers no events.
+    /// session again answers the same events (same ids): whoever applies them dedupes by id,
+    /// so a retry after a failed application applies what is missing and nothing twice.
     ///
     /// # Errors
     /// [`BillingError::NotFound`] for an unknown session, [`BillingError::Invalid`] for a
@@ -77,7 +78,7 @@ impl FakeBilling {
             .cloned()
             .ok_or_else(|| BillingError::NotFound(format!("checkout session {session_id}")))?;
         match session.status {
-            FakeSessionStatus::Completed => return Ok((Vec::new(), session.req.success_url)),
+            FakeSessionStatus::Completed => return Ok((session.events, session.req.success_url)),
             FakeSessionStatus::Canceled => {
                 return Err(BillingError::Invalid(
                     "checkout session was canceled".into(),
@@ -151,6 +152,7 @@ impl FakeBilling {
         st.subs.insert(customer, sub);
         if let Some(s) = st.sessions.get_mut(session_id) {
             s.status = FakeSessionStatus::Completed;
+            s.events = events.clone();
         }
         Ok((events, session.req.success_url.clone()))
     }
@@ -369,6 +371,7 @@ impl BillingAdapter for FakeBilling {
                         id: id.clone(),
                         req: req.clone(),
                         status: FakeSessionStatus::Open,
+                        events: Vec::new(),
                     },
                 );
                 id
@@ -550,5 +553,72 @@ impl BillingAdapter for FakeBilling {
             st.subs.insert(c, sub);
         }
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use chrono::{TimeZone, Utc};
+    use tollgate_billing::CustomerStatus;
+    use tollgate_kernel::{Currency, Interval, PlanCode};
+
+    use super::*;
+
+    fn now() -> Timestamp {
+        Utc.with_ymd_and_hms(2026, 11, 16, 10, 0, 0).single().unwrap()
+    }
+
+    async fn open_session(fake: &FakeBilling, trial_days: u32) -> String {
+        let customer = Customer {
+            id: CustomerId::parse("acme").unwrap(),
+            name: "Acme".into(),
+            email: None,
+            currency: Currency::USD,
+            status: CustomerStatus::Active,
+            provider_customer_id: None,
+            created_at: now(),
+        };
+        fake.create_checkout(&CheckoutRequest {
+            customer,
+            plan: PlanCode::parse("business").unwrap(),
+            interval: Interval::Month,
+            price: Money::new(9900, Currency::USD),
+            provider_price_id: None,
+            trial_days,
+            success_url: "https://app.test/ok".into(),
+            cancel_url: "https://app.test/no".into(),
+            idempotency_key: "k1".into(),
+        })
+        .await
+        .unwrap()
+        .id
+    }
+
+    #[tokio::test]
+    async fn paying_a_completed_session_again_answers_the_same_events() {
+        let fake = FakeBilling::new("http://localhost");
+        let id = open_session(&fake, 0).await;
+        let (first, url) = fake.complete_checkout(&id, now()).unwrap();
+        assert_eq!(first.len(), 2, "checkout completed and the invoice paid");
+        assert_eq!(url, "https://app.test/ok");
+        let later = now() + chrono::Duration::hours(1);
+        let (again, url) = fake.complete_checkout(&id, later).unwrap();
+        assert_eq!(again, first, "the same events, ids included");
+        assert_eq!(url, "https://app.test/ok");
+        let (invoices, _) = fake.portal_view(&CustomerId::parse("acme").unwrap());
+        assert_eq!(invoices.len(), 1, "charged once");
+    }
+
+    #[tokio::test]
+    async fn the_completed_sessions_events_survive_an_export_and_import() {
+        let fake = FakeBilling::new("http://localhost");
+        let id = open_session(&fake, 14).await;
+        let (first, _) = fake.complete_checkout(&id, now()).unwrap();
+        let restored = FakeBilling::new("http://localhost");
+        restored.import_state(fake.export_state()).unwrap();
+        let (again, _) = restored.complete_checkout(&id, now()).unwrap();
+        assert_eq!(again, first);
     }
 }

@@ -39,6 +39,9 @@ pub(crate) struct Session {
     pub id: String,
     pub req: CheckoutRequest,
     pub status: FakeSessionStatus,
+    /// The events paying produced, answered again when a completed session is paid again.
+    #[serde(default)]
+    pub events: Vec<BillingEvent>,
 }
 
 impl Session {

@@ -181,6 +181,19 @@ pub trait AccessStore: Send + Sync {
     /// # Errors
     /// [`AccessError`] on infrastructure failure.
     async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError>;
+
+    /// Stores `value` under `name` unless the setting exists, and answers the stored value:
+    /// `value` itself, or what was there before. Race-free across processes: of any number of
+    /// concurrent calls for one name, one value is stored and every call answers it (a value
+    /// made once and shared, like the key that signs session tokens).
+    ///
+    /// # Errors
+    /// [`AccessError`] on infrastructure failure; nothing is stored then.
+    async fn put_setting_if_absent(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<serde_json::Value, AccessError>;
 }
 
 #[cfg(test)]

@@ -417,6 +417,18 @@ impl AccessStore for MemoryAccessStore {
         s.idempotency.retain(|_, r| r.created_at >= before);
         Ok(u64::try_from(was - s.idempotency.len()).unwrap_or(u64::MAX))
     }
+
+    async fn put_setting_if_absent(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<serde_json::Value, AccessError> {
+        Ok(locked(&self.inner)
+            .settings
+            .entry(name.to_owned())
+            .or_insert_with(|| value.clone())
+            .clone())
+    }
 }
 
 /// The in-memory adapters behind an [`Engine::in_memory`], kept so tests can look inside.

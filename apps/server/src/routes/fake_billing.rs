@@ -110,11 +110,14 @@ fn see_other(url: &str) -> HttpResponse {
         .finish()
 }
 
-/// Pays the session: the subscription exists when the 303 to `success_url` is sent.
+/// Pays the session: the subscription exists when the 303 to `success_url` is sent. Paying a
+/// completed session again (a double-click, a retry after an error) re-applies its events,
+/// which the engine dedupes by id: what a failed attempt left out is applied, nothing twice.
 #[utoipa::path(post, path = "/fake-billing/checkout/{id}/pay", tag = "demo", security(()), params(("id" = String, Path, description = "Checkout session id")),
     responses((status = 303, description = "Paid; the subscription exists; redirect to success_url")))]
 pub async fn pay(state: Data, id: web::Path<String>, rid: RequestId) -> ApiResult<HttpResponse> {
     let store = fake(&state)?;
+    let _one_payment_at_a_time = store.paying().await;
     let completed = store.fake.complete_checkout(&id, state.engine.now());
     store.save().await;
     let (events, success_url) =

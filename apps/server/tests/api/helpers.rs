@@ -103,6 +103,27 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// Another server process on an existing (migrated) database, as a replica or after a
+/// restart: operator key [`ADMIN_KEY`], no catalog, no background jobs, its own manual clock
+/// at `now`. Answers its base URL.
+pub async fn spawn_replica(database_url: &str, now: tollgate_kernel::Timestamp) -> String {
+    let mut config = Config::demo(database_url);
+    config.admin_key = Some(Secret::new(ADMIN_KEY));
+    config.catalog = None;
+    config.jobs_interval_seconds = 0;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = Application::build(
+        config,
+        Overrides {
+            clock: Some(Arc::new(ManualClock::new(now))),
+            listener: Some(listener),
+        },
+    )
+    .await
+    .expect("replica builds");
+    app.spawn().0
+}
+
 /// Sends a request and reads the answer: JSON when it parses, else the text, `null` when empty.
 async fn answer(req: reqwest::RequestBuilder) -> Answer {
     let res = req.send().await.expect("request sent");

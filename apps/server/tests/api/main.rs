@@ -3,7 +3,10 @@
 
 mod auth_matrix;
 mod bad_input;
+mod cli;
 mod contract;
+mod demo_clock;
+mod fake_checkout;
 mod helpers;
 mod idempotency;
 mod lifecycle;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{ADMIN_KEY, spawn_app, spawn_replica, start_time};
 
 /// 200 concurrent requests against a hard limit of 50: exactly 50 × 201 and 150 × 429.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -58,4 +58,55 @@ async fn two_hundred_racers_against_a_limit_of_fifty() {
         (Some(50), Some(50))
     );
     assert_eq!(calls["state"], "at_limit");
+}
+
+/// Replicas starting together on a fresh database agree on the key that signs session
+/// tokens: a token made by one is accepted by the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_starting_together_accept_each_others_session_tokens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("replicas.db").display()
+    );
+    tollgate_store_sql::SqlStore::open(&tollgate_store_sql::SqlOptions::new(url.as_str()))
+        .await
+        .expect("migrated");
+    let (a, b) = tokio::join!(
+        spawn_replica(&url, start_time()),
+        spawn_replica(&url, start_time())
+    );
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{a}/v1/customers"))
+        .bearer_auth(ADMIN_KEY)
+        .json(&json!({"id": "acme", "name": "Acme"}))
+        .send()
+        .await
+        .expect("customer");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (signer, verifier) in [(&a, &b), (&b, &a)] {
+        let session: serde_json::Value = client
+            .post(format!("{signer}/v1/customers/acme/sessions"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"user_id": "u1", "role": "member"}))
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let token = session["token"].as_str().expect("token");
+        let r = client
+            .get(format!("{verifier}/v1/customers/acme"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("read");
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "a token from {signer} works on {verifier}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_replica};
 
 #[tokio::test]
 async fn health_readiness_metrics_and_request_ids() {
@@ -145,10 +145,7 @@ async fn admin_customers_show_plan_usage_and_mrr_and_analytics_count_them() {
 /// subscription still renews (the provider still knows it) and old checkout pages still load.
 #[tokio::test]
 async fn fake_billing_state_survives_a_restart() {
-    use std::sync::Arc;
-
-    use tollgate_kernel::{Clock, ClockControl};
-    use tollgate_server::{Application, Overrides};
+    use tollgate_kernel::Clock;
 
     let app = spawn_app().await;
     app.customer("acme").await;
@@ -173,22 +170,7 @@ async fn fake_billing_state_survives_a_restart() {
         .to_owned();
 
     // A second server on the same database, with a fresh fake provider restored from it.
-    let clock = Arc::new(tollgate_kernel::ManualClock::new(app.clock.now()));
-    let mut config = tollgate_server::Config::demo(app.state.config.database_url.clone());
-    config.admin_key = app.state.config.admin_key.clone();
-    config.catalog = None;
-    config.jobs_interval_seconds = 0;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let second = Application::build(
-        config,
-        Overrides {
-            clock: Some(clock.clone() as Arc<dyn ClockControl>),
-            listener: Some(listener),
-        },
-    )
-    .await
-    .expect("second server");
-    let (base, _state) = second.spawn();
+    let base = spawn_replica(&app.state.config.database_url, app.clock.now()).await;
     let page = app
         .client
         .get(page_url.replace(&app.base, &base))

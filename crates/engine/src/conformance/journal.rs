@@ -38,6 +38,8 @@ pub async fn run_access(store: Arc<dyn AccessStore>, prefix: &str) {
     keys_insert_find_revoke(store.clone(), prefix).await;
     members_upsert_and_list(store.clone(), prefix).await;
     settings_put_and_overwrite(store.clone(), prefix).await;
+    settings_put_if_absent_keeps_the_first(store.clone(), prefix).await;
+    settings_put_if_absent_races(store.clone(), prefix).await;
     super::idempotency::run_all(store, prefix).await;
 }
 
@@ -613,5 +615,54 @@ pub async fn settings_put_and_overwrite(store: Arc<dyn AccessStore>, prefix: &st
     assert_eq!(
         must(store.get_setting(&other).await, "get"),
         Some(json!("dark"))
+    );
+}
+
+/// Insert-if-absent stores a missing setting and otherwise answers the stored value untouched;
+/// a plain put still overwrites.
+pub async fn settings_put_if_absent_keeps_the_first(store: Arc<dyn AccessStore>, prefix: &str) {
+    let name = format!("{prefix}.shared_secret");
+    let first = json!("aa11");
+    assert_eq!(
+        must(store.put_setting_if_absent(&name, &first).await, "first"),
+        first
+    );
+    assert_eq!(
+        must(store.put_setting_if_absent(&name, &json!("bb22")).await, "second"),
+        first,
+        "the stored value wins"
+    );
+    assert_eq!(must(store.get_setting(&name).await, "get"), Some(first));
+    let replaced = json!({"rotated": true});
+    must(store.put_setting(&name, &replaced).await, "put");
+    assert_eq!(
+        must(store.put_setting_if_absent(&name, &json!("cc33")).await, "after put"),
+        replaced
+    );
+}
+
+/// 16 workers insert-if-absent different values under one new name at once: one value is
+/// stored and every worker answers that one.
+pub async fn settings_put_if_absent_races(store: Arc<dyn AccessStore>, prefix: &str) {
+    let name = format!("{prefix}.race_secret");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let name = name.clone();
+        tasks.spawn(async move {
+            let mine = json!(format!("worker-{i}"));
+            store.put_setting_if_absent(&name, &mine).await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        answers.push(must(must(joined, "task"), "put_setting_if_absent"));
+    }
+    let stored = must(store.get_setting(&name).await, "get").unwrap_or_else(|| {
+        panic!("{name} stored");
+    });
+    assert!(
+        answers.iter().all(|a| *a == stored),
+        "every worker answers the stored value {stored}: {answers:?}"
     );
 }

@@ -290,4 +290,30 @@ impl AccessStore for SqlStore {
     async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
         idempotency::purge(self, before).await
     }
+
+    async fn put_setting_if_absent(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<serde_json::Value, AccessError> {
+        let row = settings::Model {
+            name: name.to_owned(),
+            value: value.clone(),
+            updated_at: stored(Utc::now()),
+        };
+        // ON CONFLICT DO NOTHING leaves the first writer's value; reading it back answers every
+        // caller the same one.
+        settings::Entity::insert(row.into_active_model())
+            .on_conflict(
+                OnConflict::column(settings::Column::Name)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(self.db())
+            .await
+            .map_err(access_error)?;
+        self.get_setting(name).await?.ok_or_else(|| {
+            AccessError::Unexpected(format!("setting {name} vanished after its insert").into())
+        })
+    }
 }
