@@ -433,13 +433,20 @@ mod tests {
         async fn idempotency_finish(
             &self,
             key: &str,
+            reserved_at: Timestamp,
             response: &StoredResponse,
             now: Timestamp,
         ) -> Result<(), AccessError> {
-            self.inner.idempotency_finish(key, response, now).await
+            self.inner
+                .idempotency_finish(key, reserved_at, response, now)
+                .await
         }
-        async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
-            self.inner.idempotency_abandon(key).await
+        async fn idempotency_abandon(
+            &self,
+            key: &str,
+            reserved_at: Timestamp,
+        ) -> Result<(), AccessError> {
+            self.inner.idempotency_abandon(key, reserved_at).await
         }
         async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
             self.inner.idempotency_purge(before).await

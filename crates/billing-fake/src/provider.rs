@@ -567,7 +567,9 @@ mod tests {
     use super::*;
 
     fn now() -> Timestamp {
-        Utc.with_ymd_and_hms(2026, 11, 16, 10, 0, 0).single().unwrap()
+        Utc.with_ymd_and_hms(2026, 11, 16, 10, 0, 0)
+            .single()
+            .unwrap()
     }
 
     async fn open_session(fake: &FakeBilling, trial_days: u32) -> String {

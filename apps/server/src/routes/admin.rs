@@ -356,10 +356,7 @@ pub async fn advance_clock(
             "the clock can only be moved in demo mode",
         ));
     }
-    let advanced = state
-        .engine
-        .advance_clock(body.seconds, &ctx.caller)
-        .await;
+    let advanced = state.engine.advance_clock(body.seconds, &ctx.caller).await;
     // The engine moves the clock step by step and stops at a failing step: keep the time it
     // reached whatever happened, or a restart would go back before jobs that already ran.
     let now = state.engine.now();

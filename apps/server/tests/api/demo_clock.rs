@@ -41,7 +41,10 @@ async fn an_advance_that_fails_midway_keeps_the_offset_it_reached() {
     // The clock stopped at the renewal, past the start and short of the target.
     let reached = app.clock.now();
     assert!(reached > start_time(), "{reached}");
-    assert!(reached < start_time() + chrono::Duration::days(40), "{reached}");
+    assert!(
+        reached < start_time() + chrono::Duration::days(40),
+        "{reached}"
+    );
     let offset = app
         .state
         .access

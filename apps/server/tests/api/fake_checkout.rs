@@ -52,7 +52,10 @@ async fn fake_events(app: &TestApp) -> Vec<(String, String)> {
 
 async fn subscription(app: &TestApp, customer: &str) -> Value {
     let r = app
-        .get(&format!("/v1/customers/{customer}/subscription"), app.server())
+        .get(
+            &format!("/v1/customers/{customer}/subscription"),
+            app.server(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "subscribed: {r:?}");
     r.body
@@ -89,7 +92,11 @@ async fn pay_pressed_several_times_at_once_subscribes_once_and_every_redirect_fo
     }
     assert_eq!(invoices(&app, "acme").await, 1, "charged once");
     let events = fake_events(&app).await;
-    assert_eq!(events.len(), 2, "checkout and invoice, once each: {events:?}");
+    assert_eq!(
+        events.len(),
+        2,
+        "checkout and invoice, once each: {events:?}"
+    );
     assert!(events.iter().all(|(_, s)| s == "processed"), "{events:?}");
     let sub = subscription(&app, "acme").await;
 
@@ -117,17 +124,18 @@ async fn pay_retried_after_a_failure_applies_what_the_first_attempt_lost() {
     db.execute_unprepared("ALTER TABLE billing_events RENAME TO billing_events_away")
         .await
         .expect("hide the webhook log");
-    assert_eq!(
-        pay(&app, &session).await,
-        StatusCode::INTERNAL_SERVER_ERROR
-    );
+    assert_eq!(pay(&app, &session).await, StatusCode::INTERNAL_SERVER_ERROR);
     db.execute_unprepared("ALTER TABLE billing_events_away RENAME TO billing_events")
         .await
         .expect("restore the webhook log");
     let r = app
         .get("/v1/customers/acme/subscription", app.server())
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "nothing applied yet: {r:?}");
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "nothing applied yet: {r:?}"
+    );
 
     // The retry gets the completed session's events again and applies them.
     assert_eq!(pay(&app, &session).await, StatusCode::SEE_OTHER);

@@ -628,7 +628,10 @@ pub async fn settings_put_if_absent_keeps_the_first(store: Arc<dyn AccessStore>,
         first
     );
     assert_eq!(
-        must(store.put_setting_if_absent(&name, &json!("bb22")).await, "second"),
+        must(
+            store.put_setting_if_absent(&name, &json!("bb22")).await,
+            "second"
+        ),
         first,
         "the stored value wins"
     );
@@ -636,7 +639,10 @@ pub async fn settings_put_if_absent_keeps_the_first(store: Arc<dyn AccessStore>,
     let replaced = json!({"rotated": true});
     must(store.put_setting(&name, &replaced).await, "put");
     assert_eq!(
-        must(store.put_setting_if_absent(&name, &json!("cc33")).await, "after put"),
+        must(
+            store.put_setting_if_absent(&name, &json!("cc33")).await,
+            "after put"
+        ),
         replaced
     );
 }
