@@ -33,16 +33,32 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const KEY_CACHE_SECONDS: u64 = 10;
+const KEY_CACHE_ENTRIES: usize = 10_000;
+/// Letters and digits after `tg_admin_` / `tg_server_`.
+const SECRET_TAIL: usize = 40;
+
+/// Whether `secret` has the shape of a key this server makes, so that junk never costs a
+/// database read.
+fn well_formed(secret: &str) -> bool {
+    ["tg_admin_", "tg_server_"].iter().any(|p| {
+        secret.strip_prefix(p).is_some_and(|tail| {
+            tail.len() == SECRET_TAIL && tail.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+    })
+}
 const SESSION_PREFIX: &str = "tgs_";
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
+    /// `key` is the key's visible prefix (`env` for `TOLLGATE_ADMIN_KEY`), `id` its record id.
     Operator {
         key: String,
+        id: String,
     },
     Server {
         key: String,
+        id: String,
     },
     Customer {
         customer: CustomerId,
@@ -71,11 +87,26 @@ impl Principal {
     /// The actor written into the audit journal.
     pub fn actor(&self) -> String {
         match self {
-            Self::Operator { key } => format!("operator:{key}"),
-            Self::Server { key } => format!("server:{key}"),
+            Self::Operator { key, .. } => format!("operator:{key}"),
+            Self::Server { key, .. } => format!("server:{key}"),
             Self::Customer {
                 customer, user_id, ..
             } => format!("customer:{customer}/{user_id}"),
+        }
+    }
+
+    /// Whose `Idempotency-Key`s these are: the key's record id, or the session's customer and
+    /// user (length-prefixed, so no two callers can spell the same scope).
+    pub fn scope(&self) -> String {
+        match self {
+            Self::Operator { id, .. } | Self::Server { id, .. } => format!("key:{id}"),
+            Self::Customer {
+                customer, user_id, ..
+            } => format!(
+                "session:{}:{customer}{}:{user_id}",
+                customer.as_str().len(),
+                user_id.len()
+            ),
         }
     }
 
@@ -205,8 +236,8 @@ pub fn verify_session(secret: &[u8], token: &str, now: Timestamp) -> Option<Sess
     (claims.expires > now.timestamp()).then_some(claims)
 }
 
-/// Recently seen keys by hash: `None` remembers a miss too, so a flood of wrong keys does not
-/// become a flood of database reads.
+/// Recently seen keys by hash, a miss included. Bounded: when full it starts over, which costs
+/// one database read per key in use, never a scan under the lock.
 #[derive(Debug, Default)]
 pub struct KeyCache {
     entries: Mutex<HashMap<String, (Option<Principal>, Instant)>>,
@@ -222,8 +253,8 @@ impl KeyCache {
 
     fn put(&self, hash: String, principal: Option<Principal>) {
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(KEY_CACHE_SECONDS));
+        if map.len() >= KEY_CACHE_ENTRIES {
+            map.clear();
         }
         map.insert(hash, (principal, Instant::now()));
     }
@@ -255,7 +286,11 @@ pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>
     {
         return Ok(Some(Principal::Operator {
             key: "env".to_owned(),
+            id: "env".to_owned(),
         }));
+    }
+    if !well_formed(secret) {
+        return Ok(None);
     }
     if let Some(hit) = state.keys.get(&hash) {
         return Ok(hit);
@@ -264,8 +299,14 @@ pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>
     let principal = found
         .filter(|k| k.revoked_at.is_none())
         .map(|k| match k.role {
-            KeyRole::Admin => Principal::Operator { key: k.prefix },
-            KeyRole::Server => Principal::Server { key: k.prefix },
+            KeyRole::Admin => Principal::Operator {
+                key: k.prefix,
+                id: k.id,
+            },
+            KeyRole::Server => Principal::Server {
+                key: k.prefix,
+                id: k.id,
+            },
         });
     state.keys.put(hash, principal.clone());
     Ok(principal)
@@ -348,6 +389,34 @@ mod tests {
     }
 
     #[test]
+    fn only_well_formed_secrets_are_looked_up() {
+        assert!(well_formed(&new_secret(KeyRole::Server)));
+        assert!(well_formed(&new_secret(KeyRole::Admin)));
+        assert!(!well_formed("tg_server_short"));
+        assert!(!well_formed(&format!("tg_server_{}", "x".repeat(39) + "!")));
+        assert!(!well_formed(&format!("tg_other_{}", "x".repeat(40))));
+    }
+
+    #[test]
+    fn idempotency_scopes_cannot_collide() {
+        let session = |c: &str, u: &str| Principal::Customer {
+            customer: CustomerId::parse(c).unwrap(),
+            user_id: u.into(),
+            role: Role::Owner,
+        };
+        assert_ne!(session("a:b", "c").scope(), session("a", "b:c").scope());
+        let key = |id: &str| Principal::Server {
+            key: "tg_server_Ab12Cd".into(),
+            id: id.into(),
+        };
+        assert_ne!(
+            key("key_1").scope(),
+            key("key_2").scope(),
+            "same prefix, other keys"
+        );
+    }
+
+    #[test]
     fn secrets_are_random_and_prefixed_by_role() {
         let a = new_secret(KeyRole::Server);
         let b = new_secret(KeyRole::Server);
@@ -383,7 +452,10 @@ mod tests {
             404
         );
         assert_eq!(member.operator().unwrap_err().status.as_u16(), 403);
-        let server = Principal::Server { key: "k".into() };
+        let server = Principal::Server {
+            key: "k".into(),
+            id: "key_1".into(),
+        };
         assert!(server.customer(&other, Need::Owner).is_ok());
         assert!(server.operator().is_err() && server.backend().is_ok());
     }

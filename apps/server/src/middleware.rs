@@ -29,6 +29,12 @@ pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 const STALE_RESERVATION_SECONDS: i64 = 60;
 const MAX_KEY_LEN: usize = 255;
 
+/// Set on a response whose answer must not be kept for replay although its status is a
+/// success: a usage batch with refused (429) or failed (5xx) events, which a retry after the
+/// window resets should run again.
+#[derive(Debug, Clone, Copy)]
+pub struct NotKept;
+
 /// This request's correlation id: the caller's `x-request-id` when it is a sane token,
 /// else a new one. Echoed on the response and written into logs and audit entries.
 #[derive(Debug, Clone)]
@@ -80,9 +86,20 @@ pub async fn observe(
     }
     let elapsed = started.elapsed();
     if let Some(state) = state {
+        // Label values come from a closed set: a made-up method must not mint new series.
+        let method_label = match method {
+            Method::GET
+            | Method::POST
+            | Method::PUT
+            | Method::DELETE
+            | Method::PATCH
+            | Method::HEAD
+            | Method::OPTIONS => method.as_str(),
+            _ => "other",
+        };
         state
             .metrics
-            .observe_request(method.as_str(), &route, status, elapsed.as_secs_f64());
+            .observe_request(method_label, &route, status, elapsed.as_secs_f64());
     }
     let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     if status >= 500 {
@@ -102,7 +119,9 @@ fn body_limit(path: &str) -> usize {
     }
 }
 
-/// Guards every `/v1` request body before any handler (or the idempotency record) sees it:
+/// Guards every `/v1` request body before any handler (or the idempotency record) sees it
+/// (mounted on the `/v1` scope, so it applies to whatever spelling of a path the router
+/// matched, percent-encoded or not; Stripe's webhook, which reads raw bytes, is outside):
 /// - a declared length over the path's limit is a 413, even on a route that reads no body, so
 ///   an oversized request never acts;
 /// - a mutating request's body, when it has one, must be a JSON object: serde would otherwise
@@ -114,11 +133,7 @@ pub async fn guard_body(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let path = req.path();
-    if !path.starts_with("/v1/") || path.starts_with("/v1/webhooks/") {
-        return next.call(req).await;
-    }
-    let limit = body_limit(path);
+    let limit = body_limit(req.path());
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -207,12 +222,10 @@ pub async fn idempotency(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let mutating = matches!(*req.method(), Method::POST | Method::PUT | Method::DELETE);
-    let applies =
-        mutating && req.path().starts_with("/v1/") && !req.path().starts_with("/v1/webhooks/");
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
         return next.call(req).await;
     };
-    if !applies {
+    if !mutating {
         return next.call(req).await;
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -253,12 +266,16 @@ pub async fn idempotency(
     let mut h = Sha256::new();
     h.update(req.method().as_str());
     h.update([0]);
-    h.update(req.uri().to_string());
+    // The path as the router matched it (percent-decoded), so every spelling is one request.
+    h.update(req.match_info().as_str());
+    h.update([0]);
+    h.update(req.query_string());
     h.update([0]);
     h.update(&body);
     let request_hash = hex::encode(h.finalize());
-    let scoped = format!("{}|{key}", principal.actor());
-    let now = state.engine.now();
+    let scoped = format!("{}|{key}", principal.scope());
+    // Wall-clock time: the records' retention must not follow the demo clock.
+    let now = chrono::Utc::now();
     let begun = state
         .access
         .idempotency_begin(
@@ -306,17 +323,18 @@ pub async fn idempotency(
     let res = match res {
         Ok(r) => r,
         Err(e) => {
-            let _ = state.access.idempotency_abandon(&scoped).await;
+            let _ = state.access.idempotency_abandon(&scoped, now).await;
             return Err(e);
         }
     };
     let status = res.status();
+    let partly_refused = res.response().extensions().get::<NotKept>().is_some();
     let (http_req, response) = res.into_parts();
     let (head, body) = response.into_parts();
     let bytes = match to_bytes(body).await {
         Ok(b) => b,
         Err(_) => {
-            let _ = state.access.idempotency_abandon(&scoped).await;
+            let _ = state.access.idempotency_abandon(&scoped, now).await;
             return Ok(ServiceResponse::new(
                 http_req,
                 ApiError::internal().error_response(),
@@ -324,22 +342,24 @@ pub async fn idempotency(
         }
     };
     // Server errors and quota refusals are not kept: a retry deserves a fresh answer.
-    let keep = !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS;
+    let keep =
+        !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS && !partly_refused;
     let stored = if keep {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         state
             .access
             .idempotency_finish(
                 &scoped,
+                now,
                 &StoredResponse {
                     status: status.as_u16(),
                     body: text,
                 },
-                state.engine.now(),
+                chrono::Utc::now(),
             )
             .await
     } else {
-        state.access.idempotency_abandon(&scoped).await
+        state.access.idempotency_abandon(&scoped, now).await
     };
     if let Err(e) = stored {
         tracing::error!(error = %e, "idempotency record not saved");

@@ -19,7 +19,7 @@ use crate::auth::{KeyCache, create_key};
 use crate::config::{Config, Mode};
 use crate::fake_store::FakeStore;
 use crate::metrics::Metrics;
-use crate::middleware::{guard_body, idempotency, observe};
+use crate::middleware::observe;
 use crate::routes;
 use crate::state::AppState;
 
@@ -240,15 +240,13 @@ impl Application {
     }
 }
 
-/// The HTTP app: middleware order is outermost first (id and metrics, the body guard, then
-/// idempotency).
+/// The HTTP app: the correlation id and metrics around everything; the body guard and the
+/// idempotency records sit on the `/v1` scope (see `routes::configure`).
 fn serve(state: web::Data<AppState>, listener: TcpListener) -> Result<Server, StartError> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(routes::configure)
-            .wrap(from_fn(idempotency))
-            .wrap(from_fn(guard_body))
             .wrap(from_fn(observe))
     })
     .listen(listener)
@@ -325,14 +323,27 @@ fn spawn_jobs(state: web::Data<AppState>) {
             run_jobs_once(&state.engine).await;
             if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
                 last_purge = Some(tokio::time::Instant::now());
+                // Wall-clock time, like the records: the demo clock must not age them.
                 let before =
-                    state.engine.now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
+                    chrono::Utc::now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
                 if let Err(e) = state.access.idempotency_purge(before).await {
                     tracing::warn!(error = %e, "idempotency purge failed");
                 }
             }
         }
     });
+}
+
+/// Deletes idempotency records older than the retention, on the wall clock like the records
+/// themselves (the demo clock must not age them); answers how many.
+///
+/// # Errors
+/// Store failures.
+pub async fn purge_idempotency_records(
+    state: &AppState,
+) -> Result<u64, tollgate_engine::AccessError> {
+    let before = chrono::Utc::now() - chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS);
+    state.access.idempotency_purge(before).await
 }
 
 async fn run_jobs_once(engine: &Engine) {
@@ -422,13 +433,20 @@ mod tests {
         async fn idempotency_finish(
             &self,
             key: &str,
+            reserved_at: Timestamp,
             response: &StoredResponse,
             now: Timestamp,
         ) -> Result<(), AccessError> {
-            self.inner.idempotency_finish(key, response, now).await
+            self.inner
+                .idempotency_finish(key, reserved_at, response, now)
+                .await
         }
-        async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
-            self.inner.idempotency_abandon(key).await
+        async fn idempotency_abandon(
+            &self,
+            key: &str,
+            reserved_at: Timestamp,
+        ) -> Result<(), AccessError> {
+            self.inner.idempotency_abandon(key, reserved_at).await
         }
         async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {
             self.inner.idempotency_purge(before).await

@@ -128,9 +128,10 @@ pub trait AccessStore: Send + Sync {
 
     /// Reserves `key` for a request whose body hashes to `request_hash`, or tells what holds
     /// it. `key` is already scoped by the caller (principal + key). A reservation older than
-    /// `stale_after` whose request never finished is taken over (a crashed process must not
-    /// block a key forever): it is reserved again for this request, with this hash, from
-    /// `now`.
+    /// `stale_after` whose request never finished is taken over by a retry of the same request
+    /// (same hash; a crashed process must not block a key forever): it is reserved again from
+    /// `now`, which becomes the reservation's identity for `finish` and `abandon`. A different
+    /// request never takes it over: it sees `InProgress` with the other hash (a 409).
     ///
     /// Race-free across processes: of any number of concurrent calls for one key, exactly one
     /// answers [`IdempotencyBegin::Started`]; the same holds for the takeover of a stale
@@ -147,25 +148,31 @@ pub trait AccessStore: Send + Sync {
         stale_after: chrono::Duration,
     ) -> Result<IdempotencyBegin, AccessError>;
 
-    /// Stores the answer of the request that reserved `key`. The first answer stays: on a key
-    /// that is already finished, or not reserved at all (abandoned or purged), this does
-    /// nothing.
+    /// Stores the answer of the request that reserved `key` at `reserved_at` (the `now` its
+    /// `begin` was given). The first answer stays: on a key that is already finished, not
+    /// reserved at all (abandoned or purged), or reserved again by a takeover since, this does
+    /// nothing — a request that outlived its reservation cannot overwrite its successor's.
     ///
     /// # Errors
     /// [`AccessError`] on infrastructure failure.
     async fn idempotency_finish(
         &self,
         key: &str,
+        reserved_at: Timestamp,
         response: &StoredResponse,
         now: Timestamp,
     ) -> Result<(), AccessError>;
 
-    /// Drops an unfinished reservation (the request failed with a 5xx and may be retried).
-    /// A finished record is kept: its answer stays the answer.
+    /// Drops the unfinished reservation made at `reserved_at` (the request failed with a 5xx
+    /// and may be retried). A finished record, or a newer reservation, is kept.
     ///
     /// # Errors
     /// [`AccessError`] on infrastructure failure.
-    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError>;
+    async fn idempotency_abandon(
+        &self,
+        key: &str,
+        reserved_at: Timestamp,
+    ) -> Result<(), AccessError>;
 
     /// Deletes records created (reserved) before `before`, finished or not; answers how many.
     /// The server purges with `before = now - 7 days` or earlier, which keeps answers at least

@@ -369,7 +369,7 @@ impl AccessStore for MemoryAccessStore {
                     request_hash: r.request_hash.clone(),
                     response: response.clone(),
                 }),
-                None if now - r.created_at > stale_after => {
+                None if now - r.created_at > stale_after && r.request_hash == request_hash => {
                     *r = fresh();
                     Ok(IdempotencyBegin::Started)
                 }
@@ -383,20 +383,29 @@ impl AccessStore for MemoryAccessStore {
     async fn idempotency_finish(
         &self,
         key: &str,
+        reserved_at: Timestamp,
         response: &StoredResponse,
         _now: Timestamp,
     ) -> Result<(), AccessError> {
         if let Some(r) = locked(&self.inner).idempotency.get_mut(key)
             && r.response.is_none()
+            && r.created_at == reserved_at
         {
             r.response = Some(response.clone());
         }
         Ok(())
     }
 
-    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
+    async fn idempotency_abandon(
+        &self,
+        key: &str,
+        reserved_at: Timestamp,
+    ) -> Result<(), AccessError> {
         let mut s = locked(&self.inner);
-        if s.idempotency.get(key).is_some_and(|r| r.response.is_none()) {
+        if s.idempotency
+            .get(key)
+            .is_some_and(|r| r.response.is_none() && r.created_at == reserved_at)
+        {
             s.idempotency.remove(key);
         }
         Ok(())

@@ -29,8 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/fake-billing/customers/{id}/payment-method",
             web::post().to(payment_method),
-        )
-        .route("/webhooks/stripe", web::post().to(stripe_webhook));
+        );
 }
 
 /// One line of the webhook log.

@@ -10,10 +10,9 @@ use tollgate_kernel::{Currency, CustomerId, Timestamp};
 use tollgate_plans::CustomerOverrides;
 use tollgate_wallet::LedgerEntry;
 
-use super::{Ctx, Data, json, ok};
+use super::{Ctx, Data, json, ok, operation_id};
 use crate::auth::{Need, SessionClaims, sign_session};
 use crate::error::{ApiError, ApiResult};
-use crate::middleware::IDEMPOTENCY_KEY;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/customers", web::post().to(create))
@@ -233,13 +232,7 @@ pub async fn grant(
     let g = body.into_inner();
     let reference = g
         .reference
-        .or_else(|| {
-            req.headers()
-                .get(&IDEMPOTENCY_KEY)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| tollgate_kernel::new_id("grant"));
+        .unwrap_or_else(|| operation_id(&req, &ctx.principal));
     if reference.is_empty() || reference.len() > 255 {
         return Err(ApiError::invalid("reference must be 1 to 255 characters"));
     }

@@ -19,8 +19,9 @@ use tollgate_engine::Caller;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, extractors};
-use crate::middleware::{BATCH_BODY_LIMIT, BODY_LIMIT, RequestId};
+use crate::middleware::{BATCH_BODY_LIMIT, BODY_LIMIT, RequestId, guard_body, idempotency};
 use crate::state::AppState;
+use actix_web::middleware::from_fn;
 
 pub type Data = web::Data<AppState>;
 
@@ -59,6 +60,28 @@ pub fn ok<T: Serialize>(value: &T) -> HttpResponse {
     HttpResponse::Ok().json(value)
 }
 
+/// The operation id handed to the billing provider (and used as a grant's reference) so a
+/// retried call never acts twice: derived from the caller's scope and its `Idempotency-Key`
+/// (two callers' keys never meet), or a fresh id without one.
+pub fn operation_id(req: &HttpRequest, principal: &Principal) -> String {
+    use sha2::{Digest, Sha256};
+    match req
+        .headers()
+        .get(&crate::middleware::IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(key) => {
+            let mut h = Sha256::new();
+            h.update(principal.scope());
+            h.update([0]);
+            h.update(key);
+            let digest = hex::encode(h.finalize());
+            format!("op_{}", digest.get(..32).unwrap_or(&digest))
+        }
+        None => tollgate_kernel::new_id("op"),
+    }
+}
+
 /// A body that may be left out: empty means the defaults; anything else must be valid JSON.
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -79,8 +102,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(ops::configure)
     .configure(fake_billing::configure)
     .configure(app_page::configure)
+    // Stripe signs the raw bytes: outside the scope's body guard and idempotency records.
+    .route("/v1/webhooks/stripe", web::post().to(admin::stripe_webhook))
     .service(
         web::scope("/v1")
+            // Inner first: the body guard runs before idempotency reads the body.
+            .wrap(from_fn(idempotency))
+            .wrap(from_fn(guard_body))
             .configure(catalog::configure)
             .configure(customers::configure)
             .configure(subscriptions::configure)

@@ -9,10 +9,9 @@ use tollgate_billing::Subscription;
 use tollgate_engine::{ChangePreview, StartCheckout};
 use tollgate_kernel::{CustomerId, Interval, PlanCode};
 
-use super::{Ctx, Data, json, ok, optional_json};
+use super::{Ctx, Data, json, ok, operation_id, optional_json};
 use crate::auth::Need;
 use crate::error::ApiResult;
-use crate::middleware::IDEMPOTENCY_KEY;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/customers/{id}/checkout", web::post().to(checkout))
@@ -37,16 +36,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/trial", web::post().to(trial));
 }
 
-/// The operation id handed to the provider so a retried call never acts twice: the caller's
-/// `Idempotency-Key` when given, else a fresh id.
-fn operation_id(req: &HttpRequest) -> String {
-    req.headers()
-        .get(&IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| tollgate_kernel::new_id("op"))
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckoutAnswer {
     pub url: String,
@@ -65,7 +54,7 @@ pub async fn checkout(
     ctx.principal.customer(&id, Need::Owner)?;
     let session = state
         .engine
-        .checkout(&id, &body, &operation_id(&req), &ctx.caller)
+        .checkout(&id, &body, &operation_id(&req, &ctx.principal), &ctx.caller)
         .await?;
     Ok(json(
         StatusCode::CREATED,
@@ -144,7 +133,7 @@ pub async fn change(
             &id,
             &body.plan,
             body.interval,
-            &operation_id(&req),
+            &operation_id(&req, &ctx.principal),
             &ctx.caller,
         )
         .await?;

@@ -10,6 +10,7 @@ use tollgate_kernel::{CustomerId, FeatureCode};
 use super::{Ctx, Data, json, ok};
 use crate::auth::{Need, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::NotKept;
 
 /// Most events in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -73,7 +74,12 @@ async fn record_one(
             Ok((answer, created))
         }
         Err(e) => {
-            state.metrics.usage(&feature, outcome(&e));
+            // An unknown or invalid feature is the caller's text: never a label of its own.
+            let label = match &e {
+                EngineError::Invalid(_) | EngineError::NotFound { .. } => "_invalid",
+                _ => feature.as_str(),
+            };
+            state.metrics.usage(label, outcome(&e));
             Err(ApiError::from_engine(e, state.engine.now()))
         }
     }
@@ -161,7 +167,12 @@ pub async fn record_batch(
             },
         });
     }
-    Ok(ok(&BatchAnswer { results }))
+    let refused = results.iter().any(|r| r.status == 429 || r.status >= 500);
+    let mut res = ok(&BatchAnswer { results });
+    if refused {
+        res.extensions_mut().insert(NotKept);
+    }
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -9,6 +9,7 @@ mod contract;
 mod demo_clock;
 mod fake_checkout;
 mod helpers;
+mod idempotency;
 mod lifecycle;
 mod race;
 mod smoke;

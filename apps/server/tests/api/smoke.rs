@@ -208,3 +208,25 @@ async fn fake_billing_state_survives_a_restart() {
         "renewed by the restored provider: {sub}"
     );
 }
+
+/// Metric labels come from closed sets: made-up methods and unknown features from callers do
+/// not mint new series.
+#[tokio::test]
+async fn callers_cannot_mint_metric_series() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let odd = Method::from_bytes(b"FOO1").expect("method");
+    app.call(odd, "/healthz", None, None, &[]).await;
+    app.usage("acme", "zz_made_up_1", 1, "m-1").await;
+    let text = app
+        .get("/metrics", None)
+        .await
+        .body
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!text.contains("FOO1"), "{text}");
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(!text.contains("zz_made_up_1"), "{text}");
+    assert!(text.contains("feature=\"_invalid\""), "{text}");
+}

@@ -81,7 +81,7 @@ pub async fn idempotency_begin_finish_replay(store: Arc<dyn AccessStore>, prefix
         r#"{"customer":"acme","balances":[{"currency":"USD","amount":"5.00"}],"note":"café ✓ 'quoted' \"x\""}"#,
     );
     must(
-        store.idempotency_finish(&key, &first, t0).await,
+        store.idempotency_finish(&key, t0, &first, t0).await,
         "idempotency finish",
     );
     assert_eq!(
@@ -96,7 +96,7 @@ pub async fn idempotency_begin_finish_replay(store: Arc<dyn AccessStore>, prefix
     );
     must(
         store
-            .idempotency_finish(&key, &response(500, "later"), at(20, 3))
+            .idempotency_finish(&key, t0, &response(500, "later"), at(20, 3))
             .await,
         "finish again",
     );
@@ -114,7 +114,7 @@ pub async fn idempotency_begin_finish_replay(store: Arc<dyn AccessStore>, prefix
     );
     let empty = response(204, "");
     must(
-        store.idempotency_finish(&longer, &empty, t0).await,
+        store.idempotency_finish(&longer, t0, &empty, t0).await,
         "finish",
     );
     assert_eq!(
@@ -126,7 +126,7 @@ pub async fn idempotency_begin_finish_replay(store: Arc<dyn AccessStore>, prefix
     let never = idem_key(prefix, "never-begun");
     must(
         store
-            .idempotency_finish(&never, &response(200, "{}"), t0)
+            .idempotency_finish(&never, t0, &response(200, "{}"), t0)
             .await,
         "finish unknown",
     );
@@ -154,16 +154,21 @@ pub async fn idempotency_in_progress(store: Arc<dyn AccessStore>, prefix: &str) 
         "a different body sees the first request's hash"
     );
     let answer = response(200, r#"{"url":"https://pay.test/s/1"}"#);
-    must(store.idempotency_finish(&key, &answer, t0).await, "finish");
+    must(
+        store.idempotency_finish(&key, t0, &answer, t0).await,
+        "finish",
+    );
     assert_eq!(
         begin(&store, &key, "hash-a", t0 + Duration::seconds(3)).await,
         done("hash-a", &answer)
     );
 }
 
-/// A reservation older than `stale_after` that never finished is taken over: the new request
-/// runs, under its own hash. At exactly `stale_after` it is not stale yet, and a finished
-/// record is never taken over, however old.
+/// A reservation older than `stale_after` that never finished is taken over by a retry of the
+/// same request (same hash); a different request is refused (it sees the first hash). At
+/// exactly `stale_after` it is not stale yet; a finished record is never taken over, however
+/// old; and the request that outlived its reservation cannot store its answer over its
+/// successor's.
 pub async fn idempotency_stale_takeover(store: Arc<dyn AccessStore>, prefix: &str) {
     let key = idem_key(prefix, "crashed");
     let t0 = at(22, 0);
@@ -172,29 +177,44 @@ pub async fn idempotency_stale_takeover(store: Arc<dyn AccessStore>, prefix: &st
         IdempotencyBegin::Started
     );
     assert_eq!(
-        begin(&store, &key, "hash-b", t0 + stale()).await,
+        begin(&store, &key, "hash-a", t0 + stale()).await,
         in_progress("hash-a"),
         "not older than stale_after yet"
     );
     let later = t0 + stale() + Duration::seconds(1);
     assert_eq!(
         begin(&store, &key, "hash-b", later).await,
+        in_progress("hash-a"),
+        "another request never takes a reservation over"
+    );
+    assert_eq!(
+        begin(&store, &key, "hash-a", later).await,
         IdempotencyBegin::Started,
-        "the crashed request's reservation is taken over"
+        "the retry takes the crashed reservation over"
+    );
+    must(
+        store
+            .idempotency_finish(&key, t0, &response(500, "late"), later)
+            .await,
+        "finish by the outlived request",
+    );
+    must(
+        store.idempotency_abandon(&key, t0).await,
+        "abandon by the outlived request",
     );
     assert_eq!(
         begin(&store, &key, "hash-a", later + Duration::seconds(1)).await,
-        in_progress("hash-b"),
-        "the takeover reserved the key afresh, for its own request"
+        in_progress("hash-a"),
+        "the outlived request neither finished nor dropped the new reservation"
     );
     let answer = response(201, r#"{"id":"sub_1"}"#);
     must(
-        store.idempotency_finish(&key, &answer, later).await,
+        store.idempotency_finish(&key, later, &answer, later).await,
         "finish",
     );
     assert_eq!(
-        begin(&store, &key, "hash-b", later + Duration::days(6)).await,
-        done("hash-b", &answer),
+        begin(&store, &key, "hash-a", later + Duration::days(6)).await,
+        done("hash-a", &answer),
         "a finished record is never stale"
     );
 }
@@ -208,15 +228,31 @@ pub async fn idempotency_abandon(store: Arc<dyn AccessStore>, prefix: &str) {
         begin(&store, &key, "hash-a", t0).await,
         IdempotencyBegin::Started
     );
-    must(store.idempotency_abandon(&key).await, "abandon");
+    must(store.idempotency_abandon(&key, t0).await, "abandon");
+    let t1 = t0 + Duration::seconds(1);
     assert_eq!(
-        begin(&store, &key, "hash-b", t0 + Duration::seconds(1)).await,
+        begin(&store, &key, "hash-b", t1).await,
         IdempotencyBegin::Started,
         "an abandoned key can be used again at once"
     );
+    must(
+        store.idempotency_abandon(&key, t0).await,
+        "abandon by the old reservation",
+    );
+    assert_eq!(
+        begin(&store, &key, "hash-b", t1 + Duration::seconds(1)).await,
+        in_progress("hash-b"),
+        "an older reservation's abandon leaves the newer one alone"
+    );
     let answer = response(200, "{}");
-    must(store.idempotency_finish(&key, &answer, t0).await, "finish");
-    must(store.idempotency_abandon(&key).await, "abandon finished");
+    must(
+        store.idempotency_finish(&key, t1, &answer, t1).await,
+        "finish",
+    );
+    must(
+        store.idempotency_abandon(&key, t1).await,
+        "abandon finished",
+    );
     assert_eq!(
         begin(&store, &key, "hash-b", t0 + Duration::seconds(2)).await,
         done("hash-b", &answer),
@@ -224,7 +260,7 @@ pub async fn idempotency_abandon(store: Arc<dyn AccessStore>, prefix: &str) {
     );
     must(
         store
-            .idempotency_abandon(&idem_key(prefix, "unknown"))
+            .idempotency_abandon(&idem_key(prefix, "unknown"), t0)
             .await,
         "abandon unknown",
     );
@@ -256,12 +292,14 @@ pub async fn idempotency_purge(store: Arc<dyn AccessStore>, prefix: &str) {
     let answer = response(201, "{}");
     must(
         store
-            .idempotency_finish(&old_done, &answer, day(1, 0))
+            .idempotency_finish(&old_done, day(1, 0), &answer, day(1, 0))
             .await,
         "finish",
     );
     must(
-        store.idempotency_finish(&young, &answer, day(9, 0)).await,
+        store
+            .idempotency_finish(&young, day(9, 0), &answer, day(9, 0))
+            .await,
         "finish",
     );
     assert_eq!(
@@ -297,16 +335,20 @@ pub async fn idempotency_purge(store: Arc<dyn AccessStore>, prefix: &str) {
     );
 }
 
-async fn race(store: &Arc<dyn AccessStore>, key: &str, now: Timestamp, n: usize) -> usize {
+/// `n` concurrent `begin`s; `hash` of `None` gives each its own body.
+async fn race(
+    store: &Arc<dyn AccessStore>,
+    key: &str,
+    now: Timestamp,
+    n: usize,
+    hash: Option<&str>,
+) -> usize {
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..n {
         let store = store.clone();
         let key = key.to_owned();
-        tasks.spawn(async move {
-            store
-                .idempotency_begin(&key, &format!("hash-{i}"), now, stale())
-                .await
-        });
+        let hash = hash.map_or_else(|| format!("hash-{i}"), str::to_owned);
+        tasks.spawn(async move { store.idempotency_begin(&key, &hash, now, stale()).await });
     }
     let mut started = 0;
     while let Some(joined) = tasks.join_next().await {
@@ -325,7 +367,7 @@ async fn race(store: &Arc<dyn AccessStore>, key: &str, now: Timestamp, n: usize)
 pub async fn idempotency_begin_race(store: Arc<dyn AccessStore>, prefix: &str) {
     let key = idem_key(prefix, "race");
     assert_eq!(
-        race(&store, &key, at(24, 0), 32).await,
+        race(&store, &key, at(24, 0), 32, None).await,
         1,
         "exactly one Started"
     );
@@ -341,14 +383,17 @@ pub async fn idempotency_takeover_race(store: Arc<dyn AccessStore>, prefix: &str
     );
     let later = t0 + stale() + Duration::seconds(1);
     assert_eq!(
-        race(&store, &key, later, 32).await,
+        race(&store, &key, later, 32, Some("hash-crashed")).await,
         1,
-        "exactly one takes the stale reservation over"
+        "exactly one retry takes the stale reservation over"
     );
-    match begin(&store, &key, "hash-x", later).await {
-        IdempotencyBegin::InProgress { request_hash } => {
-            assert_ne!(request_hash, "hash-crashed", "held by the winner now");
-        }
-        other => panic!("expected InProgress, got {other:?}"),
-    }
+    must(
+        store.idempotency_abandon(&key, t0).await,
+        "abandon by the crashed reservation",
+    );
+    assert_eq!(
+        begin(&store, &key, "hash-crashed", later).await,
+        in_progress("hash-crashed"),
+        "held by the winner now"
+    );
 }

@@ -272,14 +272,19 @@ impl AccessStore for SqlStore {
     async fn idempotency_finish(
         &self,
         key: &str,
+        reserved_at: Timestamp,
         response: &StoredResponse,
         now: Timestamp,
     ) -> Result<(), AccessError> {
-        idempotency::finish(self, key, response, now).await
+        idempotency::finish(self, key, reserved_at, response, now).await
     }
 
-    async fn idempotency_abandon(&self, key: &str) -> Result<(), AccessError> {
-        idempotency::abandon(self, key).await
+    async fn idempotency_abandon(
+        &self,
+        key: &str,
+        reserved_at: Timestamp,
+    ) -> Result<(), AccessError> {
+        idempotency::abandon(self, key, reserved_at).await
     }
 
     async fn idempotency_purge(&self, before: Timestamp) -> Result<u64, AccessError> {

@@ -6,7 +6,9 @@
 //! the row is still unfinished and still older than the cutoff: the winner moves `created_at`
 //! to its own `now`, so a racing update (PostgreSQL re-checks the condition on the new row
 //! version after waiting for it; SQLite's write lock orders them) matches nothing and that
-//! racer reads the winner's reservation instead.
+//! racer reads the winner's reservation instead. Only a retry of the same request (same hash)
+//! takes over; the reservation's `created_at` is its identity, so `finish` and `abandon` of a
+//! request that outlived its reservation match nothing.
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
@@ -90,7 +92,7 @@ async fn try_begin(
             response,
         }));
     }
-    if row.created_at >= cutoff {
+    if row.created_at >= cutoff || row.request_hash != request_hash {
         return Ok(Some(IdempotencyBegin::InProgress {
             request_hash: row.request_hash,
         }));
@@ -99,6 +101,7 @@ async fn try_begin(
         .col_expr(Column::RequestHash, Expr::val(request_hash))
         .col_expr(Column::CreatedAt, Expr::val(now))
         .filter(Column::Key.eq(key))
+        .filter(Column::RequestHash.eq(request_hash))
         .filter(Column::FinishedAt.is_null())
         .filter(Column::CreatedAt.lt(cutoff))
         .exec(store.db())
@@ -131,6 +134,7 @@ pub(super) async fn begin(
 pub(super) async fn finish(
     store: &SqlStore,
     key: &str,
+    reserved_at: Timestamp,
     response: &StoredResponse,
     now: Timestamp,
 ) -> Result<(), AccessError> {
@@ -140,16 +144,22 @@ pub(super) async fn finish(
         .col_expr(Column::FinishedAt, Expr::val(Some(stored(now))))
         .filter(Column::Key.eq(key))
         .filter(Column::FinishedAt.is_null())
+        .filter(Column::CreatedAt.eq(stored(reserved_at)))
         .exec(store.db())
         .await
         .map_err(access_error)?;
     Ok(())
 }
 
-pub(super) async fn abandon(store: &SqlStore, key: &str) -> Result<(), AccessError> {
+pub(super) async fn abandon(
+    store: &SqlStore,
+    key: &str,
+    reserved_at: Timestamp,
+) -> Result<(), AccessError> {
     Keys::delete_many()
         .filter(Column::Key.eq(key))
         .filter(Column::FinishedAt.is_null())
+        .filter(Column::CreatedAt.eq(stored(reserved_at)))
         .exec(store.db())
         .await
         .map_err(access_error)?;
