@@ -7,7 +7,19 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Answer, TestApp, spawn_app};
+
+/// `POST /v1/admin/keys` as the operator, with these headers.
+async fn new_key(app: &TestApp, body: &serde_json::Value, headers: &[(&str, &str)]) -> Answer {
+    app.call(
+        Method::POST,
+        "/v1/admin/keys",
+        app.admin(),
+        Some(body),
+        headers,
+    )
+    .await
+}
 
 async fn key_count(app: &TestApp) -> usize {
     let r = app.get("/v1/admin/keys", app.admin()).await;
@@ -20,41 +32,17 @@ async fn a_retried_key_creation_creates_one_key_and_replays_the_same_secret() {
     let before = key_count(&app).await;
     let body = json!({"name": "billing worker", "role": "server"});
     let hdr = [("idempotency-key", "create-worker-key")];
-    let first = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&body),
-            &hdr,
-        )
-        .await;
+    let first = new_key(&app, &body, &hdr).await;
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
     assert!(first.headers.get("idempotent-replayed").is_none());
-    let again = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&body),
-            &hdr,
-        )
-        .await;
+    let again = new_key(&app, &body, &hdr).await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body["secret"], first.body["secret"]);
     assert_eq!(key_count(&app).await, before + 1);
     // The same key with another body is refused and creates nothing.
     let other = json!({"name": "another", "role": "server"});
-    let clash = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&other),
-            &hdr,
-        )
-        .await;
+    let clash = new_key(&app, &other, &hdr).await;
     assert_eq!(
         (clash.status, clash.code()),
         (StatusCode::CONFLICT, "conflict")
@@ -69,15 +57,7 @@ async fn an_encoded_path_is_guarded_and_deduplicated_like_the_plain_one() {
     let before = key_count(&app).await;
     let body = json!({"name": "encoded", "role": "server"});
     let hdr = [("idempotency-key", "enc-1")];
-    let plain = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&body),
-            &hdr,
-        )
-        .await;
+    let plain = new_key(&app, &body, &hdr).await;
     assert_eq!(plain.status, StatusCode::CREATED, "{plain:?}");
     let encoded = app
         .call(
@@ -251,15 +231,7 @@ async fn the_demo_clock_does_not_age_records() {
     let before = key_count(&app).await;
     let body = json!({"name": "before the jump"});
     let hdr = [("idempotency-key", "k-clock")];
-    let first = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&body),
-            &hdr,
-        )
-        .await;
+    let first = new_key(&app, &body, &hdr).await;
     assert_eq!(first.status, StatusCode::CREATED);
     app.advance(30 * 86_400).await;
     // The purge the background runner does.
@@ -267,15 +239,7 @@ async fn the_demo_clock_does_not_age_records() {
         .await
         .expect("purge");
     assert_eq!(purged, 0);
-    let again = app
-        .call(
-            Method::POST,
-            "/v1/admin/keys",
-            app.admin(),
-            Some(&body),
-            &hdr,
-        )
-        .await;
+    let again = new_key(&app, &body, &hdr).await;
     assert_eq!(again.headers["idempotent-replayed"], "true", "{again:?}");
     assert_eq!(key_count(&app).await, before + 1);
 }
