@@ -24,3 +24,12 @@ bench-ingest:
 # everything CI does, services included
 ci:
     bash .ci/run
+
+# HTTP throughput of check and usage vs GET /healthz, on a release server (needs wrk)
+bench-http backend="sqlite":
+    bash bench/http/run.sh {{backend}}
+
+# schemathesis against the running server's /openapi.json (what CI runs after the tests)
+fuzz-api:
+    cargo build -p tollgate-server
+    bash .ci/schemathesis
