@@ -146,17 +146,22 @@ pub async fn guard_body(
         *req.method(),
         Method::POST | Method::PUT | Method::DELETE | Method::PATCH
     ) {
-        // Read just far enough to see the first significant byte, then put it all back.
+        // Read far enough to see the first significant byte, then put it all back.
         let mut payload = req.take_payload();
         let mut seen: Vec<web::Bytes> = Vec::new();
         let mut size = 0usize;
         let mut first = None;
         let mut failed = None;
-        while first.is_none() {
+        // Without a declared length (chunked), read it all: a route that reads no body must
+        // not act on one over the limit.
+        let whole = declared.is_none();
+        while first.is_none() || whole {
             match payload.next().await {
                 Some(Ok(chunk)) => {
                     size += chunk.len();
-                    first = chunk.iter().copied().find(|b| !b.is_ascii_whitespace());
+                    if first.is_none() {
+                        first = chunk.iter().copied().find(|b| !b.is_ascii_whitespace());
+                    }
                     seen.push(chunk);
                     if size > limit {
                         return Ok(req.into_response(ApiError::too_large(limit).error_response()));

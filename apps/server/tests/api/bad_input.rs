@@ -1669,6 +1669,21 @@ async fn chunked_bodies_get_the_same_limits_and_errors() {
             400,
             INVALID,
         ),
+        // Routes that read no body must not act on one over the limit either.
+        (
+            "POST",
+            "/v1/customers/acme/subscription/reactivate",
+            padded(&json!({}), MIB + 1),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "DELETE",
+            "/v1/customers/acme",
+            padded(&json!({}), 2 * MIB),
+            413,
+            "payload_too_large",
+        ),
     ];
     for (method, path, body, status, code) in cases {
         let key = if path.contains("/admin/") {
