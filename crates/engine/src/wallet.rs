@@ -18,6 +18,10 @@ pub struct WalletView {
     pub entries: Vec<LedgerEntry>,
 }
 
+/// Longest operator grant reference and description.
+const MAX_REFERENCE: usize = 255;
+const MAX_DESCRIPTION: usize = 500;
+
 fn trigger_name(t: GrantTrigger) -> &'static str {
     match t {
         GrantTrigger::Start => "start",
@@ -81,10 +85,12 @@ impl Engine {
         }
     }
 
-    /// An operator's grant of credits, idempotent on `reference`.
+    /// An operator's grant of credits, idempotent on `reference`, in the customer's own
+    /// currency (a grant in another one could never be spent).
     ///
     /// # Errors
-    /// [`EngineError::Invalid`] for a non-positive amount or a bad expiry;
+    /// [`EngineError::Invalid`] for a reference of 0 or over 255 characters, a description
+    /// over 500, another currency than the customer's, a non-positive amount or a bad expiry;
     /// [`EngineError::NotFound`] for an unknown customer.
     #[allow(clippy::too_many_arguments)]
     pub async fn grant_credits(
@@ -97,7 +103,26 @@ impl Engine {
         reference: &str,
         caller: &Caller,
     ) -> Result<LedgerEntry, EngineError> {
-        self.live_customer(customer).await?;
+        if reference.is_empty() || reference.len() > MAX_REFERENCE {
+            return Err(EngineError::invalid(format!(
+                "reference must be 1 to {MAX_REFERENCE} characters"
+            )));
+        }
+        if description
+            .as_ref()
+            .is_some_and(|d| d.len() > MAX_DESCRIPTION)
+        {
+            return Err(EngineError::invalid(format!(
+                "description must be at most {MAX_DESCRIPTION} characters"
+            )));
+        }
+        let owner = self.live_customer(customer).await?;
+        if currency != owner.currency {
+            return Err(EngineError::invalid(format!(
+                "customer {} is billed in {}; a grant in {currency} cannot be spent",
+                owner.id, owner.currency
+            )));
+        }
         if amount_minor <= 0 {
             return Err(EngineError::invalid("amount_minor must be positive"));
         }

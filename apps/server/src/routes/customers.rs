@@ -233,23 +233,6 @@ pub async fn grant(
     let reference = g
         .reference
         .unwrap_or_else(|| operation_id(&req, &ctx.principal));
-    if reference.is_empty() || reference.len() > 255 {
-        return Err(ApiError::invalid("reference must be 1 to 255 characters"));
-    }
-    if let Some(d) = &g.description
-        && d.len() > 500
-    {
-        return Err(ApiError::invalid(
-            "description must be at most 500 characters",
-        ));
-    }
-    let customer = state.engine.customer(&id).await?;
-    if g.currency != customer.currency {
-        return Err(ApiError::invalid(format!(
-            "customer {} is billed in {}; a grant in {} cannot be spent",
-            customer.id, customer.currency, g.currency
-        )));
-    }
     let entry = state
         .engine
         .grant_credits(
