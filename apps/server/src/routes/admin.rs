@@ -126,11 +126,10 @@ pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiRe
             .await
         {
             Ok(outcome) => {
-                let (name, error) = match outcome {
-                    ApplyOutcome::Processed => ("processed", None),
-                    ApplyOutcome::Duplicate => ("duplicate", None),
-                    ApplyOutcome::Ignored(why) => ("ignored", Some(why)),
-                    ApplyOutcome::Failed(why) => ("failed", Some(why)),
+                let name = outcome_name(&outcome);
+                let error = match outcome {
+                    ApplyOutcome::Ignored(why) | ApplyOutcome::Failed(why) => Some(why),
+                    ApplyOutcome::Processed | ApplyOutcome::Duplicate => None,
                 };
                 state.metrics.webhook(provider, name);
                 return Ok(ok(&ReplayAnswer {
@@ -395,9 +394,11 @@ pub async fn payment_method(
     fake.save().await;
     let applied = events.len();
     fake_billing::apply_fake_events(&state, &events, &ctx.caller).await?;
-    Ok(ok(
-        &json!({ "customer": id.as_str(), "fails": body.fails, "events": applied }),
-    ))
+    Ok(ok(&PaymentMethodAnswer {
+        customer: id.into_inner(),
+        fails: body.fails,
+        events: applied,
+    }))
 }
 
 pub fn outcome_name(o: &ApplyOutcome) -> &'static str {

@@ -1,9 +1,10 @@
 //! Operations: liveness, readiness (the database answers), metrics, the OpenAPI document.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use serde_json::json;
 
 use super::Data;
+use crate::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -39,9 +40,13 @@ pub async fn readyz(state: Data) -> HttpResponse {
         }),
         Err(e) => {
             tracing::warn!(error = %tollgate_store_sql::describe_db_error(&e), "readiness: database unreachable");
-            HttpResponse::ServiceUnavailable().json(json!({
-                "error": {"code": "unavailable", "message": "the database is unreachable", "details": {"database": "down"}}
-            }))
+            ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is unreachable",
+            )
+            .with_details(json!({"database": "down"}))
+            .error_response()
         }
     }
 }
