@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{Answer, TestApp, spawn_app};
 
@@ -177,50 +177,39 @@ async fn refusals_are_not_kept() {
     );
     let event = json!({"customer": "acme", "feature": "api_calls", "quantity": 1, "idempotency_key": "e-1"});
     let batch = json!({"events": [{"customer": "acme", "feature": "api_calls", "quantity": 1, "idempotency_key": "b-1"}]});
-    let single = app
-        .call(
-            Method::POST,
-            "/v1/usage",
-            app.server(),
-            Some(&event),
-            &[("idempotency-key", "u-1")],
-        )
-        .await;
+    let (single, batched) = send_both(&app, &event, &batch).await;
     assert_eq!(single.status, StatusCode::TOO_MANY_REQUESTS);
-    let batched = app
-        .call(
-            Method::POST,
-            "/v1/usage/batch",
-            app.server(),
-            Some(&batch),
-            &[("idempotency-key", "b-1")],
-        )
-        .await;
     assert_eq!(batched.body["results"][0]["status"], 429, "{batched:?}");
 
     app.overrides("acme", json!([{"feature": "api_calls", "limit": 10}]))
         .await;
+    let (single, batched) = send_both(&app, &event, &batch).await;
+    assert_eq!(single.status, StatusCode::CREATED, "{single:?}");
+    assert_eq!(batched.body["results"][0]["status"], 201, "{batched:?}");
+    assert!(batched.headers.get("idempotent-replayed").is_none());
+}
+
+/// The single event and the batch, each under its own `Idempotency-Key`.
+async fn send_both(app: &TestApp, event: &Value, batch: &Value) -> (Answer, Answer) {
     let single = app
         .call(
             Method::POST,
             "/v1/usage",
             app.server(),
-            Some(&event),
+            Some(event),
             &[("idempotency-key", "u-1")],
         )
         .await;
-    assert_eq!(single.status, StatusCode::CREATED, "{single:?}");
     let batched = app
         .call(
             Method::POST,
             "/v1/usage/batch",
             app.server(),
-            Some(&batch),
+            Some(batch),
             &[("idempotency-key", "b-1")],
         )
         .await;
-    assert_eq!(batched.body["results"][0]["status"], 201, "{batched:?}");
-    assert!(batched.headers.get("idempotent-replayed").is_none());
+    (single, batched)
 }
 
 /// Idempotency records age on the wall clock: moving the demo clock far ahead does not let a
