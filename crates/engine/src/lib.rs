@@ -85,7 +85,7 @@ pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
-    CounterStep, EventLogError, EventStatus, FinalizeFn, Finalized, Reconciler, UsageCommit,
+    CounterAuthority, CounterHome, CounterStep, EventLogError, Fence, EventStatus, FinalizeFn, Finalized, Reconciler, UsageCommit,
     UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};

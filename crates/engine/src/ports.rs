@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tollgate_kernel::CustomerId;
 use tollgate_kernel::{Amount, Currency, Decimal, Timestamp};
-use tollgate_quotas::{Consume, Consumption, CounterError};
+use tollgate_quotas::{Consume, Consumption, CounterError, CounterKey};
 use tollgate_usage::{DriftReport, UsageEvent, UsageLogError};
 use tollgate_wallet::{Debit, WalletError};
 
@@ -37,11 +37,33 @@ pub enum CounterStep {
     Consumed(Consumption),
 }
 
+/// Which store is the authority over one customer's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterHome {
+    /// The fast external store (Redis): consumed there first, the commit only logs the event.
+    External,
+    /// The durable store itself: consumed inside the usage unit of work.
+    Store,
+}
+
+/// The authority over one customer's counters, as recorded in the durable store. A commit
+/// carrying a fence is written only while the fence is still the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fence {
+    pub home: CounterHome,
+    pub epoch: i64,
+}
+
 /// Everything one accepted usage event writes, together.
 pub struct UsageCommit {
     /// The event; `delta`, `answer`, `cost` and `billable` are filled in from `finalize`.
     pub event: UsageEvent,
     pub counter: CounterStep,
+    /// The counter authority this commit was decided under; `None` where there is only one
+    /// counter store (no external store configured). A commit whose fence is no longer the
+    /// customer's current one is refused with [`CommitError::Fenced`] and writes nothing.
+    pub fence: Option<Fence>,
     /// Debit the finalized cost from the prepaid wallet (features with `pay_with: wallet`).
     pub pay_from_wallet: bool,
     pub finalize: FinalizeFn,
@@ -82,6 +104,7 @@ impl std::fmt::Debug for UsageCommit {
         f.debug_struct("UsageCommit")
             .field("event", &self.event)
             .field("counter", &self.counter)
+            .field("fence", &self.fence)
             .field("pay_from_wallet", &self.pay_from_wallet)
             .finish_non_exhaustive()
     }
@@ -112,6 +135,10 @@ pub enum CommitError {
     Invalid(String),
     #[error("counter store: {0}")]
     Counter(#[from] CounterError),
+    /// The commit's [`Fence`] is not the customer's current one: another process moved the
+    /// counters' authority since the decision. Nothing was written; decide again.
+    #[error("counter authority moved (now {current:?})")]
+    Fenced { current: Option<Fence> },
     #[error("store unavailable: {0}")]
     Unavailable(String),
     #[error("unexpected: {0}")]
@@ -260,6 +287,41 @@ pub trait BillingEventLog: Send + Sync {
     /// # Errors
     /// [`EventLogError`] on infrastructure failure.
     async fn list(&self, query: &WebhookQuery) -> Result<Vec<BillingEventRecord>, EventLogError>;
+}
+
+/// Where the authority over each customer's counters lives, kept in the durable store next to
+/// the usage log so that moving it and committing events exclude each other.
+#[async_trait]
+pub trait CounterAuthority: Send + Sync {
+    /// The customer's current fence; `None` when it was never set.
+    ///
+    /// # Errors
+    /// [`CommitError::Unavailable`] / [`CommitError::Unexpected`] on infrastructure failure.
+    async fn current(&self, customer: &CustomerId) -> Result<Option<Fence>, CommitError>;
+
+    /// Makes `home` the authority over the customer's counters under a new epoch (one more than
+    /// the last, 1 for the first), once every commit fenced on the previous fence has finished;
+    /// from then on such commits are refused with [`CommitError::Fenced`].
+    ///
+    /// In the same transaction, with `home == Store`, the store's own counters of the customer
+    /// are rebuilt from the usage log (they were not kept while the external store was the
+    /// authority). Returns the new fence and the log's totals (sum of `delta`) of `keys`, in
+    /// order, for loading the external store.
+    ///
+    /// # Errors
+    /// [`CommitError::Unavailable`] / [`CommitError::Unexpected`] on infrastructure failure.
+    async fn take_over(
+        &self,
+        customer: &CustomerId,
+        home: CounterHome,
+        keys: &[CounterKey],
+    ) -> Result<(Fence, Vec<i64>), CommitError>;
+
+    /// Every customer with a fence or with usage events, for an eager rebuild.
+    ///
+    /// # Errors
+    /// [`CommitError::Unavailable`] / [`CommitError::Unexpected`] on infrastructure failure.
+    async fn customers(&self) -> Result<Vec<CustomerId>, CommitError>;
 }
 
 /// Recomputes counters from the usage log where both live in one store, so that counters

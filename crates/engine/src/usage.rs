@@ -376,6 +376,7 @@ impl Engine {
         let commit = UsageCommit {
             event,
             counter,
+            fence: None,
             pay_from_wallet: ent.pay_with == Some(PayWith::Wallet),
             finalize,
         };

@@ -11,6 +11,7 @@
 mod consume;
 mod decide;
 mod error;
+mod fenced;
 mod keys;
 mod lease;
 mod memory;
@@ -23,8 +24,9 @@ pub mod conformance;
 pub use consume::{Consume, Consumption, apply_consume};
 pub use decide::decide;
 pub use error::QuotaError;
+pub use fenced::{Fenced, FencedCounterStore, same_customer};
 pub use keys::{CounterKey, LeaseKey};
 pub use lease::{LeaseOutcome, LeaseRequest};
-pub use memory::{MemoryCounterStore, MemoryLeaseStore};
+pub use memory::{MemoryCounterStore, MemoryFencedCounters, MemoryLeaseStore};
 pub use model::{Decision, DenyReason, QuotaRule, QuotaState, percent, state_for};
 pub use ports::{CounterError, CounterStore, LeaseStore};

@@ -4,10 +4,11 @@
 //! several servers must share SQL or Redis).
 
 use crate::{
-    Consume, Consumption, CounterError, CounterKey, CounterStore, LeaseKey, LeaseOutcome,
-    LeaseRequest, LeaseStore, apply_consume,
+    Consume, Consumption, CounterError, CounterKey, CounterStore, Fenced, FencedCounterStore,
+    LeaseKey, LeaseOutcome, LeaseRequest, LeaseStore, apply_consume, same_customer,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use tollgate_kernel::CustomerId;
 use std::sync::{Mutex, MutexGuard};
 use tollgate_kernel::Timestamp;
 
@@ -158,5 +159,155 @@ impl LeaseStore for MemoryLeaseStore {
         Ok(lock(&self.leases)
             .get(&key.storage_key())
             .map_or(0, |set| active_count(set, now)))
+    }
+}
+
+#[derive(Debug, Default)]
+struct FenceState {
+    epochs: HashMap<CustomerId, i64>,
+    /// Guards taken, per customer. They never expire here: the memory store lives as long as
+    /// one process, and a guard is freed by `undo`.
+    guards: HashMap<CustomerId, HashSet<String>>,
+}
+
+/// The in-process [`FencedCounterStore`]: the reference the Redis one is tested against, and
+/// the fast store of engine tests. One mutex makes each call one atomic step.
+#[derive(Debug, Default)]
+pub struct MemoryFencedCounters {
+    state: Mutex<FenceState>,
+    counters: MemoryCounterStore,
+}
+
+impl MemoryFencedCounters {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets everything, as a restarted Redis without persistence would.
+    pub fn wipe(&self) {
+        let mut state = lock(&self.state);
+        *state = FenceState::default();
+        lock(&self.counters.counters).clear();
+    }
+}
+
+fn guard_ok(guard: &str) -> Result<(), CounterError> {
+    if guard.is_empty() {
+        return Err(CounterError::Invalid("a guard must not be empty".into()));
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl FencedCounterStore for MemoryFencedCounters {
+    async fn ping(&self) -> Result<(), CounterError> {
+        Ok(())
+    }
+
+    async fn epoch(&self, customer: &CustomerId) -> Result<Option<i64>, CounterError> {
+        Ok(lock(&self.state).epochs.get(customer).copied())
+    }
+
+    async fn load(
+        &self,
+        customer: &CustomerId,
+        epoch: i64,
+        values: &[(CounterKey, i64)],
+    ) -> Result<bool, CounterError> {
+        same_customer(customer, values.iter().map(|(k, _)| k))?;
+        if let Some((k, v)) = values.iter().find(|(_, v)| *v < 0) {
+            return Err(CounterError::Invalid(format!(
+                "cannot load {} with a negative value ({v})",
+                k.storage_key()
+            )));
+        }
+        let mut state = lock(&self.state);
+        if state.epochs.get(customer).is_some_and(|e| *e >= epoch) {
+            return Ok(false);
+        }
+        let mut counters = lock(&self.counters.counters);
+        for (key, value) in values {
+            MemoryCounterStore::write(&mut counters, key, *value);
+        }
+        state.epochs.insert(customer.clone(), epoch);
+        Ok(true)
+    }
+
+    async fn consume(
+        &self,
+        req: &Consume,
+        epoch: i64,
+        guard: &str,
+    ) -> Result<Fenced<Consumption>, CounterError> {
+        guard_ok(guard)?;
+        let mut state = lock(&self.state);
+        let current = state.epochs.get(&req.key.customer).copied();
+        if current != Some(epoch) {
+            return Ok(Fenced::Stale(current));
+        }
+        if state
+            .guards
+            .get(&req.key.customer)
+            .is_some_and(|g| g.contains(guard))
+        {
+            return Ok(Fenced::Repeated);
+        }
+        let mut counters = lock(&self.counters.counters);
+        let outcome = apply_consume(MemoryCounterStore::value(&counters, &req.key), req)?;
+        if outcome.applied != 0 {
+            MemoryCounterStore::write(&mut counters, &req.key, outcome.used);
+        }
+        if outcome.accepted {
+            state
+                .guards
+                .entry(req.key.customer.clone())
+                .or_default()
+                .insert(guard.to_owned());
+        }
+        Ok(Fenced::Done(outcome))
+    }
+
+    async fn undo(
+        &self,
+        key: &CounterKey,
+        applied: i64,
+        epoch: i64,
+        guard: &str,
+    ) -> Result<Fenced<()>, CounterError> {
+        let mut state = lock(&self.state);
+        let current = state.epochs.get(&key.customer).copied();
+        if current != Some(epoch) {
+            return Ok(Fenced::Stale(current));
+        }
+        let mut counters = lock(&self.counters.counters);
+        let value = MemoryCounterStore::value(&counters, key);
+        // `applied > 0` took units: give them back, floored at 0. `applied < 0` was a gauge
+        // decrease: add it back, saturating.
+        let restored = value.saturating_sub(applied).max(0);
+        MemoryCounterStore::write(&mut counters, key, restored);
+        if let Some(g) = state.guards.get_mut(&key.customer) {
+            g.remove(guard);
+        }
+        Ok(Fenced::Done(()))
+    }
+
+    async fn read(
+        &self,
+        customer: &CustomerId,
+        keys: &[CounterKey],
+        epoch: i64,
+    ) -> Result<Fenced<Vec<i64>>, CounterError> {
+        same_customer(customer, keys)?;
+        let state = lock(&self.state);
+        let current = state.epochs.get(customer).copied();
+        if current != Some(epoch) {
+            return Ok(Fenced::Stale(current));
+        }
+        let counters = lock(&self.counters.counters);
+        Ok(Fenced::Done(
+            keys.iter()
+                .map(|k| MemoryCounterStore::value(&counters, k))
+                .collect(),
+        ))
     }
 }

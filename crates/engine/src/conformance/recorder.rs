@@ -107,6 +107,7 @@ pub fn commit(
             limit,
             enforcement: Enforcement::Hard,
         }),
+        fence: None,
         pay_from_wallet: cost.is_some(),
         finalize: Box::new(move |c: &Consumption| Finalized {
             answer: serde_json::json!({ "used": c.used, "applied": c.applied }),
