@@ -1,6 +1,8 @@
 //! Loading what a decision about one customer needs: the customer, the subscription, the plan
 //! in force and the effective entitlements.
 
+use std::sync::Arc;
+
 use tollgate_billing::{Customer, CustomerStatus, Subscription, SubscriptionStatus};
 use tollgate_kernel::{CustomerId, PlanCode};
 use tollgate_plans::{Entitlements, FeatureCatalog, Plan, resolve};
@@ -77,6 +79,23 @@ impl Engine {
             .collect();
         plans.sort_by_key(|p| p.priority);
         Ok(plans.into_iter().next())
+    }
+
+    /// [`Self::context`], served from the context cache when it is on (the hot path).
+    pub(crate) async fn cached_context(
+        &self,
+        id: &CustomerId,
+    ) -> Result<Arc<CustomerContext>, EngineError> {
+        if !self.contexts.enabled() {
+            return Ok(Arc::new(self.context(id).await?));
+        }
+        if let Some(ctx) = self.contexts.get(id) {
+            return Ok(ctx);
+        }
+        let generation = self.contexts.generation();
+        let ctx = Arc::new(self.context(id).await?);
+        self.contexts.put(generation, ctx.clone());
+        Ok(ctx)
     }
 
     pub(crate) async fn context(&self, id: &CustomerId) -> Result<CustomerContext, EngineError> {

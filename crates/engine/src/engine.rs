@@ -1,6 +1,7 @@
 //! The engine value: the ports it runs on, chosen by whoever wires it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tollgate_billing::{
     BillingAdapter, CustomerRepository, InvoiceRepository, SubscriptionRepository,
@@ -13,7 +14,9 @@ use tollgate_usage::UsageLog;
 use tollgate_wallet::WalletStore;
 
 use crate::audit::{AuditEntry, Caller};
+use crate::cache::{ContextCache, Invalidating};
 use crate::error::EngineError;
+use crate::hot::HotPath;
 use crate::ports::{AuditLog, BillingEventLog, Reconciler, UsageRecorder};
 
 /// Where quota counters are consumed.
@@ -66,11 +69,45 @@ impl std::fmt::Debug for EngineDeps {
 #[derive(Clone, Debug)]
 pub struct Engine {
     pub(crate) d: EngineDeps,
+    /// The Redis hot path, when configured.
+    pub(crate) hot: Option<Arc<HotPath>>,
+    pub(crate) contexts: Arc<ContextCache>,
 }
 
 impl Engine {
-    pub fn new(deps: EngineDeps) -> Self {
-        Self { d: deps }
+    pub fn new(mut deps: EngineDeps) -> Self {
+        let contexts = Arc::new(ContextCache::default());
+        deps.audit = Arc::new(Invalidating {
+            inner: deps.audit,
+            cache: contexts.clone(),
+        });
+        Self {
+            d: deps,
+            hot: None,
+            contexts,
+        }
+    }
+
+    /// Keeps customer contexts (customer, subscription, resolved entitlements) for up to `ttl`
+    /// between decisions. Changes made through this engine are seen at once; changes made by
+    /// another process after at most `ttl`. `Duration::ZERO` (the default) turns it off.
+    #[must_use]
+    pub fn with_context_cache(self, ttl: Duration) -> Self {
+        self.contexts.set_ttl(ttl);
+        self
+    }
+
+    /// Puts quota counters and leases on a fast external store (Redis), fenced by the
+    /// durable store's counter authority; see [`HotPath`].
+    #[must_use]
+    pub fn with_hot_path(mut self, hot: Arc<HotPath>) -> Self {
+        self.hot = Some(hot);
+        self
+    }
+
+    /// The hot path, when configured.
+    pub fn hot_path(&self) -> Option<&Arc<HotPath>> {
+        self.hot.as_ref()
     }
 
     pub fn deps(&self) -> &EngineDeps {

@@ -78,7 +78,7 @@ impl Engine {
                 "ttl_seconds must be between 1 and {MAX_LEASE_TTL_SECONDS}"
             )));
         }
-        let ctx = self.context(customer).await?;
+        let ctx = self.cached_context(customer).await?;
         let ent = ctx
             .entitlements
             .get(feature)
@@ -99,15 +99,17 @@ impl Engine {
         };
         let id = lease_id(&key);
         let expires_at = now + Duration::seconds(ttl_seconds);
+        let request = LeaseRequest {
+            key: key.clone(),
+            lease_id: id.clone(),
+            limit: ent.limit,
+            now,
+            expires_at,
+        };
         let outcome = self
-            .d
-            .leases
-            .acquire(&LeaseRequest {
-                key: key.clone(),
-                lease_id: id.clone(),
-                limit: ent.limit,
-                now,
-                expires_at,
+            .with_leases(|l| {
+                let request = request.clone();
+                async move { l.acquire(&request).await }
             })
             .await?;
         if !outcome.acquired {
@@ -136,7 +138,13 @@ impl Engine {
     pub async fn release_lease(&self, lease_id: &str) -> Result<LeaseKey, EngineError> {
         let key =
             parse_lease_id(lease_id).ok_or_else(|| EngineError::not_found("lease", lease_id))?;
-        if self.d.leases.release(&key, lease_id).await? {
+        let released = self
+            .with_leases(|l| {
+                let key = key.clone();
+                async move { l.release(&key, lease_id).await }
+            })
+            .await?;
+        if released {
             Ok(key)
         } else {
             Err(EngineError::not_found("lease", lease_id))

@@ -51,6 +51,7 @@ mod access;
 mod analytics;
 mod audit;
 mod billing_events;
+mod cache;
 mod catalog;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -59,6 +60,7 @@ mod customers;
 mod engine;
 mod error;
 mod history;
+mod hot;
 mod jobs;
 mod leases;
 pub mod memory;
@@ -81,12 +83,13 @@ pub use customers::NewCustomer;
 pub use engine::{CounterMode, Engine, EngineDeps};
 pub use error::EngineError;
 pub use history::{AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT};
+pub use hot::{HotDrift, HotPath, HotPathStats, HotRebuildReport};
 pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
-    CounterAuthority, CounterHome, CounterStep, EventLogError, Fence, EventStatus, FinalizeFn, Finalized, Reconciler, UsageCommit,
-    UsageRecorder, WebhookQuery,
+    CounterAuthority, CounterHome, CounterStep, EventLogError, EventStatus, Fence, FinalizeFn,
+    Finalized, Reconciler, UsageCommit, UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use tenants::{CustomerSummary, UsageSummary};

@@ -13,16 +13,20 @@ use tollgate_kernel::{
 use tollgate_plans::{EffectiveEntitlement, PayWith};
 use tollgate_pricing::{TokenPriceTable, TokenUsage, overage_cost};
 use tollgate_quotas::{
-    Consume, Consumption, CounterError, CounterKey, CounterStore, Decision, DenyReason, LeaseKey,
-    QuotaRule, QuotaState, decide, percent, state_for,
+    Consume, Consumption, CounterError, CounterKey, CounterStore, Decision, DenyReason, Fenced,
+    LeaseKey, QuotaRule, QuotaState, decide, percent, state_for,
 };
 use tollgate_usage::UsageEvent;
 
 use crate::audit::{AuditEntry, Caller};
+use std::sync::Arc;
+
 use crate::context::CustomerContext;
 use crate::engine::{CounterMode, Engine};
 use crate::error::EngineError;
-use crate::ports::{CommitOutcome, CounterStep, Finalized, UsageCommit};
+use crate::ports::{
+    CommitError, CommitOutcome, CounterHome, CounterStep, Fence, Finalized, UsageCommit,
+};
 
 /// Gives back what a consumption moved: a refund for units taken, an add-back for a gauge
 /// decrease. Used when the usage unit of work does not write.
@@ -48,7 +52,7 @@ pub(crate) async fn undo_consumption(
 
 /// How far in the past an event may be dated: a late event still lands in the window it
 /// belongs to, but a closed month cannot be rewritten indefinitely.
-const MAX_BACKDATE_DAYS: i64 = 31;
+pub(crate) const MAX_BACKDATE_DAYS: i64 = 31;
 /// Clock skew tolerated for events dated in the future.
 const MAX_FUTURE_SECONDS: i64 = 300;
 /// Serialized size limit of `properties`.
@@ -243,6 +247,48 @@ fn quota_error(d: &Decision) -> EngineError {
     }
 }
 
+/// One usage event, validated and resolved against the customer, ready for its counter step.
+struct Prepared {
+    req: RecordUsage,
+    ctx: Arc<CustomerContext>,
+    ent: EffectiveEntitlement,
+    event: UsageEvent,
+    token_cost: Option<Amount>,
+    caller: Caller,
+    now: Timestamp,
+}
+
+/// How to give back a consumption made outside the unit of work when the unit does not write.
+enum Undo {
+    Plain {
+        key: CounterKey,
+        applied: i64,
+    },
+    Fenced {
+        key: CounterKey,
+        applied: i64,
+        fence: Fence,
+    },
+}
+
+/// The outcome of the counter step of one event.
+enum Step {
+    /// Decided without a commit (a refusal, a duplicate, a failure).
+    Answer(Result<(UsageAnswer, bool), EngineError>),
+    /// Ready to commit; `undo` gives back what was consumed if the commit does not write.
+    Commit {
+        commit: Box<UsageCommit>,
+        undo: Option<Undo>,
+    },
+    /// The counters' authority moved, or the fast store went away: decide again.
+    Retry,
+}
+
+/// How long a retry waits for the first attempt of its idempotency key to land, and how often
+/// it looks.
+const IN_FLIGHT_WAIT_MS: u64 = 3_000;
+const IN_FLIGHT_POLL_MS: u64 = 10;
+
 impl Engine {
     /// Records one usage event.
     ///
@@ -253,23 +299,104 @@ impl Engine {
     /// - [`EngineError::AccountLocked`]: the account is read-only.
     /// - [`EngineError::QuotaExceeded`]: a hard limit or a per-request cap would be passed.
     /// - [`EngineError::InsufficientCredits`]: the wallet cannot pay the event's cost.
+    /// - [`EngineError::Conflict`]: the same idempotency key is being recorded right now and
+    ///   its first attempt did not land within a few seconds.
     pub async fn record_usage(
         &self,
         req: RecordUsage,
         caller: &Caller,
     ) -> Result<(UsageAnswer, bool), EngineError> {
+        let p = match self.prepare_usage(req, caller).await? {
+            Ok(p) => p,
+            Err(duplicate) => return Ok(duplicate),
+        };
+        self.decide_and_commit(&p).await
+    }
+
+    /// Records several events; each gets its own result, as if sent alone. Counter steps are
+    /// taken in the batch's order (so which events a hard limit refuses follows their order);
+    /// the commits then run together and share transactions.
+    pub async fn record_usage_batch(
+        &self,
+        events: Vec<RecordUsage>,
+        caller: &Caller,
+    ) -> Vec<Result<(UsageAnswer, bool), EngineError>> {
+        let mut prepared = Vec::with_capacity(events.len());
+        for e in events {
+            prepared.push(match self.prepare_usage(e, caller).await {
+                Ok(Ok(p)) => Ok(p),
+                Ok(Err(duplicate)) => Err(Ok(duplicate)),
+                Err(e) => Err(Err(e)),
+            });
+        }
+        let mut steps = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            steps.push(match p {
+                Ok(p) => Some(self.counter_step(p).await),
+                Err(_) => None,
+            });
+        }
+        let finished =
+            futures::future::join_all(prepared.iter().zip(steps).map(|(p, step)| async move {
+                match (p, step) {
+                    (Ok(p), Some(step)) => match self.finish(p, step).await {
+                        Some(answer) => answer,
+                        // The authority moved under this event: decide it again, alone.
+                        None => self.decide_and_commit(p).await,
+                    },
+                    (Err(Ok(duplicate)), _) => Ok(duplicate.clone()),
+                    (Err(Err(_)), _) | (Ok(_), None) => {
+                        Err(EngineError::unexpected("usage event was not prepared"))
+                    }
+                }
+            }))
+            .await;
+        // Hand the preparation errors over by value.
+        prepared
+            .into_iter()
+            .zip(finished)
+            .map(|(p, f)| match p {
+                Err(Err(e)) => Err(e),
+                _ => f,
+            })
+            .collect()
+    }
+
+    /// The counter step and the commit, redone while the counters' authority moves under them.
+    async fn decide_and_commit(&self, p: &Prepared) -> Result<(UsageAnswer, bool), EngineError> {
+        for _ in 0..crate::hot::MAX_ATTEMPTS {
+            let step = self.counter_step(p).await;
+            if let Some(answer) = self.finish(p, step).await {
+                return answer;
+            }
+        }
+        Err(EngineError::unexpected(
+            "the counter authority kept moving; try again",
+        ))
+    }
+
+    /// Validation and resolution: everything before the counter. `Err` inside is the first
+    /// answer of an idempotency key already recorded.
+    async fn prepare_usage(
+        &self,
+        req: RecordUsage,
+        caller: &Caller,
+    ) -> Result<Result<Prepared, (UsageAnswer, bool)>, EngineError> {
         let now = self.now();
         let properties = normalize_properties(req.properties.clone())?;
         let occurred_at = validate_occurred_at(req.occurred_at, now)?;
-        if let Some(first) = self
-            .d
-            .usage_log
-            .find_by_key(&req.customer, &req.idempotency_key)
-            .await?
+        // On the hot path, the fast store's guard and the log's unique key catch repeats; a
+        // lookup here would cost a database round trip per event.
+        if self.hot.is_none()
+            && let Some(first) = self
+                .d
+                .usage_log
+                .find_by_key(&req.customer, &req.idempotency_key)
+                .await?
         {
-            return Ok((duplicate_answer(&first)?, false));
+            return Ok(Err((duplicate_answer(&first)?, false)));
         }
-        let ctx = self.context(&req.customer).await?;
+        let ctx = self.cached_context(&req.customer).await?;
         let ent = ctx
             .entitlements
             .get(&req.feature)
@@ -295,7 +422,6 @@ impl Engine {
             return Err(EngineError::AccountLocked);
         }
         let token_cost = self.token_cost(&properties, &ent).await?;
-
         let event = UsageEvent {
             id: tollgate_kernel::new_id("evt"),
             customer: req.customer.clone(),
@@ -311,112 +437,268 @@ impl Engine {
             cost: None,
             answer: serde_json::Value::Null,
         };
+        Ok(Ok(Prepared {
+            req,
+            ctx,
+            ent,
+            event,
+            token_cost,
+            caller: caller.clone(),
+            now,
+        }))
+    }
 
-        let (counter, finalize_rule, resets_at, window_key, external) = match ent.kind {
-            FeatureKind::PerRequest => {
-                let d = decide(&rule_of(&ent), 0, req.quantity, None)?;
-                if !d.allowed {
-                    return Err(quota_error(&d));
-                }
-                let c = Consumption {
-                    accepted: true,
-                    used: req.quantity,
-                    applied: 0,
-                };
-                (
-                    CounterStep::Consumed(c),
-                    rule_of(&ent),
-                    None,
-                    String::new(),
-                    None,
-                )
+    fn unit(
+        &self,
+        p: &Prepared,
+        counter: CounterStep,
+        fence: Option<Fence>,
+        rule: QuotaRule,
+        resets_at: Option<Timestamp>,
+        window_key: String,
+    ) -> UsageCommit {
+        let mut event = p.event.clone();
+        event.window_key = window_key;
+        let finalize = finalizer(
+            rule,
+            p.req.quantity,
+            resets_at,
+            p.token_cost,
+            p.ent.overage,
+            event.id.clone(),
+            p.caller.clone(),
+            p.now,
+        );
+        UsageCommit {
+            event,
+            counter,
+            fence,
+            pay_from_wallet: p.ent.pay_with == Some(PayWith::Wallet),
+            finalize,
+        }
+    }
+
+    /// Takes the event's counter step where the counters live now.
+    async fn counter_step(&self, p: &Prepared) -> Step {
+        match self.try_counter_step(p).await {
+            Ok(step) => step,
+            Err(e) => Step::Answer(Err(e)),
+        }
+    }
+
+    async fn try_counter_step(&self, p: &Prepared) -> Result<Step, EngineError> {
+        let ent = &p.ent;
+        if ent.kind == FeatureKind::PerRequest {
+            let d = decide(&rule_of(ent), 0, p.req.quantity, None)?;
+            if !d.allowed {
+                return Err(quota_error(&d));
             }
-            _ => {
-                let m = meter(&ctx, &ent, occurred_at);
-                let consume = Consume::for_rule(m.key.clone(), &m.rule, req.quantity);
-                let window_key = m.key.window_key.clone();
-                match self.d.counter_mode {
-                    CounterMode::InCommit => (
-                        CounterStep::Consume(consume),
+            let c = Consumption {
+                accepted: true,
+                used: p.req.quantity,
+                applied: 0,
+            };
+            let commit = self.unit(
+                p,
+                CounterStep::Consumed(c),
+                None,
+                rule_of(ent),
+                None,
+                String::new(),
+            );
+            return Ok(Step::Commit {
+                commit: Box::new(commit),
+                undo: None,
+            });
+        }
+        let m = meter(&p.ctx, ent, p.event.occurred_at);
+        let consume = Consume::for_rule(m.key.clone(), &m.rule, p.req.quantity);
+        let window_key = m.key.window_key.clone();
+        if let Some(hot) = self.hot.as_deref() {
+            let fence = self.fence_for(hot, &p.ctx).await?;
+            if fence.home == CounterHome::Store {
+                let commit = self.unit(
+                    p,
+                    CounterStep::Consume(consume),
+                    Some(fence),
+                    m.rule,
+                    m.resets_at,
+                    window_key,
+                );
+                return Ok(Step::Commit {
+                    commit: Box::new(commit),
+                    undo: None,
+                });
+            }
+            let guard = p.req.idempotency_key.as_str();
+            return match hot.fast().consume(&consume, fence.epoch, guard).await {
+                Ok(Fenced::Done(c)) if c.accepted => {
+                    let commit = self.unit(
+                        p,
+                        CounterStep::Consumed(c),
+                        Some(fence),
                         m.rule,
                         m.resets_at,
                         window_key,
-                        None,
-                    ),
-                    CounterMode::External => {
-                        let c = self.d.counters.try_consume(&consume).await?;
-                        if !c.accepted {
-                            let d = decide(&m.rule, c.used, req.quantity, m.resets_at)?;
-                            return Err(quota_error(&d));
-                        }
-                        (
-                            CounterStep::Consumed(c),
-                            m.rule,
-                            m.resets_at,
-                            window_key,
-                            Some((m.key, c)),
-                        )
-                    }
+                    );
+                    let undo = Undo::Fenced {
+                        key: m.key,
+                        applied: c.applied,
+                        fence,
+                    };
+                    Ok(Step::Commit {
+                        commit: Box::new(commit),
+                        undo: Some(undo),
+                    })
                 }
-            }
-        };
-        let mut event = event;
-        event.window_key = window_key;
-
-        let finalize = finalizer(
-            finalize_rule,
-            req.quantity,
-            resets_at,
-            token_cost,
-            ent.overage,
-            event.id.clone(),
-            caller.clone(),
-            now,
-        );
-        let commit = UsageCommit {
-            event,
-            counter,
-            fence: None,
-            pay_from_wallet: ent.pay_with == Some(PayWith::Wallet),
-            finalize,
-        };
-        let outcome = self.d.recorder.commit(commit).await;
-        // With external counters, anything but a fresh insert gives the units back.
-        if let Some((key, c)) = &external {
-            let inserted = matches!(outcome, Ok(CommitOutcome::Inserted { .. }));
-            if !inserted
-                && let Err(e) = undo_consumption(self.d.counters.as_ref(), key, c.applied).await
-            {
-                tracing::error!(error = %e, counter = %key.storage_key(), "counter refund failed; reconciliation will repair it");
-            }
+                Ok(Fenced::Done(c)) => {
+                    let d = decide(&m.rule, c.used, p.req.quantity, m.resets_at)?;
+                    Err(quota_error(&d))
+                }
+                Ok(Fenced::Repeated) => Ok(Step::Answer(self.await_first(&p.req).await)),
+                Ok(Fenced::Stale(_)) => {
+                    hot.forget(&p.req.customer, fence);
+                    Ok(Step::Retry)
+                }
+                Err(e @ CounterError::Unavailable(_)) => {
+                    hot.mark_down(&e);
+                    Ok(Step::Retry)
+                }
+                Err(e) => Err(e.into()),
+            };
         }
-        match outcome? {
-            CommitOutcome::Inserted { event, .. } => {
-                let answer: UsageAnswer = serde_json::from_value(event.answer).map_err(|e| {
-                    EngineError::unexpected(format!("usage answer unreadable: {e}"))
-                })?;
-                Ok((answer, true))
+        match self.d.counter_mode {
+            CounterMode::InCommit => {
+                let commit = self.unit(
+                    p,
+                    CounterStep::Consume(consume),
+                    None,
+                    m.rule,
+                    m.resets_at,
+                    window_key,
+                );
+                Ok(Step::Commit {
+                    commit: Box::new(commit),
+                    undo: None,
+                })
             }
-            CommitOutcome::Duplicate(first) => Ok((duplicate_answer(&first)?, false)),
-            CommitOutcome::Refused(c) => {
-                let rule = rule_of(&ent);
-                let d = decide(&rule, c.used, req.quantity, resets_at)?;
-                Err(quota_error(&d))
+            CounterMode::External => {
+                let c = self.d.counters.try_consume(&consume).await?;
+                if !c.accepted {
+                    let d = decide(&m.rule, c.used, p.req.quantity, m.resets_at)?;
+                    return Err(quota_error(&d));
+                }
+                let commit = self.unit(
+                    p,
+                    CounterStep::Consumed(c),
+                    None,
+                    m.rule,
+                    m.resets_at,
+                    window_key,
+                );
+                let undo = Undo::Plain {
+                    key: m.key,
+                    applied: c.applied,
+                };
+                Ok(Step::Commit {
+                    commit: Box::new(commit),
+                    undo: Some(undo),
+                })
             }
         }
     }
 
-    /// Records several events in order; each gets its own result, as if sent alone.
-    pub async fn record_usage_batch(
+    /// Commits a prepared step and answers; `None` when the decision must be made again (the
+    /// counters' authority moved, or the fast store went away mid-step).
+    async fn finish(
         &self,
-        events: Vec<RecordUsage>,
-        caller: &Caller,
-    ) -> Vec<Result<(UsageAnswer, bool), EngineError>> {
-        let mut results = Vec::with_capacity(events.len());
-        for e in events {
-            results.push(self.record_usage(e, caller).await);
+        p: &Prepared,
+        step: Step,
+    ) -> Option<Result<(UsageAnswer, bool), EngineError>> {
+        let (commit, undo) = match step {
+            Step::Retry => return None,
+            Step::Answer(answer) => return Some(answer),
+            Step::Commit { commit, undo } => (commit, undo),
+        };
+        let fence = commit.fence;
+        let outcome = self.d.recorder.commit(*commit).await;
+        if !matches!(outcome, Ok(CommitOutcome::Inserted { .. }))
+            && let Some(undo) = &undo
+        {
+            self.undo(undo, &p.req).await;
         }
-        results
+        Some(match outcome {
+            Ok(CommitOutcome::Inserted { event, .. }) => serde_json::from_value(event.answer)
+                .map(|a: UsageAnswer| (a, true))
+                .map_err(|e| EngineError::unexpected(format!("usage answer unreadable: {e}"))),
+            Ok(CommitOutcome::Duplicate(first)) => duplicate_answer(&first).map(|a| (a, false)),
+            Ok(CommitOutcome::Refused(c)) => {
+                let m = meter(&p.ctx, &p.ent, p.event.occurred_at);
+                decide(&m.rule, c.used, p.req.quantity, m.resets_at)
+                    .map_err(EngineError::from)
+                    .and_then(|d| Err(quota_error(&d)))
+            }
+            Err(CommitError::Fenced { .. }) => {
+                if let (Some(hot), Some(fence)) = (self.hot.as_deref(), fence) {
+                    hot.note_fenced();
+                    hot.forget(&p.req.customer, fence);
+                }
+                return None;
+            }
+            Err(e) => Err(e.into()),
+        })
+    }
+
+    async fn undo(&self, undo: &Undo, req: &RecordUsage) {
+        let result = match undo {
+            Undo::Plain { key, applied } => {
+                undo_consumption(self.d.counters.as_ref(), key, *applied).await
+            }
+            Undo::Fenced {
+                key,
+                applied,
+                fence,
+            } => match self.hot.as_deref() {
+                Some(hot) => hot
+                    .fast()
+                    .undo(key, *applied, fence.epoch, req.idempotency_key.as_str())
+                    .await
+                    .map(|_| ())
+                    .inspect_err(|e| {
+                        if matches!(e, CounterError::Unavailable(_)) {
+                            hot.mark_down(e);
+                        }
+                    }),
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, customer = %req.customer, "counter refund failed; reconciliation will repair it");
+        }
+    }
+
+    /// A repeat of an idempotency key whose first attempt holds the guard: wait for that
+    /// attempt to land and answer as it did.
+    async fn await_first(&self, req: &RecordUsage) -> Result<(UsageAnswer, bool), EngineError> {
+        let mut waited = 0;
+        loop {
+            if let Some(first) = self
+                .d
+                .usage_log
+                .find_by_key(&req.customer, &req.idempotency_key)
+                .await?
+            {
+                return Ok((duplicate_answer(&first)?, false));
+            }
+            if waited >= IN_FLIGHT_WAIT_MS {
+                return Err(EngineError::Conflict(format!(
+                    "usage with idempotency key {} is still being recorded; retry shortly",
+                    req.idempotency_key.as_str()
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(IN_FLIGHT_POLL_MS)).await;
+            waited += IN_FLIGHT_POLL_MS;
+        }
     }
 
     /// What recording `quantity` of `feature` would do now. Consumes nothing.
@@ -431,7 +713,7 @@ impl Engine {
         quantity: i64,
     ) -> Result<CheckAnswer, EngineError> {
         let now = self.now();
-        let ctx = self.context(customer).await?;
+        let ctx = self.cached_context(customer).await?;
         let ent = ctx
             .entitlements
             .get(feature)
@@ -464,12 +746,22 @@ impl Engine {
                     customer: customer.clone(),
                     feature: feature.clone(),
                 };
-                let held = self.d.leases.held(&key, now).await?;
+                let held = self
+                    .with_leases(|l| {
+                        let key = key.clone();
+                        async move { l.held(&key, now).await }
+                    })
+                    .await?;
                 (decide(&rule, held, quantity.max(1), None)?, held)
             }
             _ => {
                 let m = meter(&ctx, ent, now);
-                let used = self.d.counters.get(&m.key).await?;
+                let used = self
+                    .read_counters(&ctx, std::slice::from_ref(&m.key))
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
                 (decide(&m.rule, used, quantity, m.resets_at)?, used)
             }
         };
@@ -500,7 +792,7 @@ impl Engine {
         customer: &CustomerId,
     ) -> Result<Vec<EntitlementStatus>, EngineError> {
         let now = self.now();
-        let ctx = self.context(customer).await?;
+        let ctx = self.cached_context(customer).await?;
         let counted: Vec<(usize, Meter)> = ctx
             .entitlements
             .iter()
@@ -509,7 +801,7 @@ impl Engine {
             .map(|(i, e)| (i, meter(&ctx, e, now)))
             .collect();
         let keys: Vec<CounterKey> = counted.iter().map(|(_, m)| m.key.clone()).collect();
-        let values = self.d.counters.get_many(&keys).await?;
+        let values = self.read_counters(&ctx, &keys).await?;
         let mut out = Vec::new();
         for (i, e) in ctx.entitlements.iter().enumerate() {
             let (used, resets_at) = if let Some(pos) = counted.iter().position(|(j, _)| *j == i) {
@@ -522,7 +814,13 @@ impl Engine {
                     customer: customer.clone(),
                     feature: e.feature.clone(),
                 };
-                (self.d.leases.held(&key, now).await?, None)
+                let held = self
+                    .with_leases(|l| {
+                        let key = key.clone();
+                        async move { l.held(&key, now).await }
+                    })
+                    .await?;
+                (held, None)
             } else {
                 (0, None)
             };

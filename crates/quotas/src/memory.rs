@@ -8,8 +8,8 @@ use crate::{
     LeaseKey, LeaseOutcome, LeaseRequest, LeaseStore, apply_consume, same_customer,
 };
 use std::collections::{HashMap, HashSet};
-use tollgate_kernel::CustomerId;
 use std::sync::{Mutex, MutexGuard};
+use tollgate_kernel::CustomerId;
 use tollgate_kernel::Timestamp;
 
 /// A poisoned lock only means another thread panicked between two statements that leave the

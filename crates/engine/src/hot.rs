@@ -1,0 +1,410 @@
+//! The Redis hot path: quota counters and leases on a fast external store, the usage log in the
+//! durable store, and the failover between them.
+//!
+//! Per customer, the durable store records which store is the authority over the customer's
+//! counters and under which epoch ([`CounterAuthority`]). Each process keeps what it last saw
+//! (its *belief*) and decides under it:
+//!
+//! - **External** (the fast store is up): consume there first — one atomic script that checks
+//!   the epoch, the idempotency guard and the limit — then commit the event durably with the
+//!   fence `(External, epoch)`. A commit whose fence is no longer current is refused by the
+//!   durable store, its consumption is undone (epoch-checked) and the decision is made again.
+//! - **Store** (the fast store is unreachable): take the authority over to the durable store
+//!   (which rebuilds its counters from the log in the same transaction) and consume inside the
+//!   usage transaction, as a single-store deployment does.
+//! - **Back to External** when the fast store answers again, customer by customer on first use:
+//!   take the authority back (new epoch), compute the counters from the log, load them, then
+//!   consume. A fast store that lost its data (restart without persistence) has no epoch for
+//!   the customer and is rebuilt the same way.
+//!
+//! Moving the authority waits for the commits fenced on the previous epoch and refuses the
+//! later ones, so no consumption is ever counted in both stores or in neither: no window of
+//! overshoot or double counting during either switch, across any number of processes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::Duration;
+use serde::Serialize;
+use tollgate_kernel::{CustomerId, FeatureKind, Timestamp, Window};
+use tollgate_quotas::{CounterError, CounterKey, Fenced, FencedCounterStore, LeaseStore};
+
+use crate::context::CustomerContext;
+use crate::engine::Engine;
+use crate::error::EngineError;
+use crate::ports::{CounterAuthority, CounterHome, Fence};
+
+/// How many times a decision is made again after the authority moved under it.
+pub(crate) const MAX_ATTEMPTS: usize = 6;
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the hot path has done since the process started (metrics and `/readyz`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HotPathStats {
+    /// Whether the fast store is in use (false: degraded to the durable store).
+    pub up: bool,
+    /// Times the fast store was found unreachable and the process fell back.
+    pub failovers: u64,
+    /// Times it answered again after a failover.
+    pub recoveries: u64,
+    /// Customers whose counters were rebuilt from the log and loaded into the fast store.
+    pub rebuilds: u64,
+    /// Customers whose counters were taken over by the durable store.
+    pub fallbacks: u64,
+    /// Commits refused because the authority moved while they were decided (then redone).
+    pub fenced: u64,
+}
+
+/// The fast counter and lease stores, the durable authority, and this process's view of both.
+pub struct HotPath {
+    fast: Arc<dyn FencedCounterStore>,
+    leases: Arc<dyn LeaseStore>,
+    authority: Arc<dyn CounterAuthority>,
+    up: AtomicBool,
+    beliefs: Mutex<HashMap<CustomerId, Fence>>,
+    failovers: AtomicU64,
+    recoveries: AtomicU64,
+    rebuilds: AtomicU64,
+    fallbacks: AtomicU64,
+    fenced: AtomicU64,
+}
+
+impl std::fmt::Debug for HotPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HotPath")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HotPath {
+    pub fn new(
+        fast: Arc<dyn FencedCounterStore>,
+        leases: Arc<dyn LeaseStore>,
+        authority: Arc<dyn CounterAuthority>,
+    ) -> Self {
+        Self {
+            fast,
+            leases,
+            authority,
+            up: AtomicBool::new(true),
+            beliefs: Mutex::new(HashMap::new()),
+            failovers: AtomicU64::new(0),
+            recoveries: AtomicU64::new(0),
+            rebuilds: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+            fenced: AtomicU64::new(0),
+        }
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> HotPathStats {
+        HotPathStats {
+            up: self.is_up(),
+            failovers: self.failovers.load(Ordering::Relaxed),
+            recoveries: self.recoveries.load(Ordering::Relaxed),
+            rebuilds: self.rebuilds.load(Ordering::Relaxed),
+            fallbacks: self.fallbacks.load(Ordering::Relaxed),
+            fenced: self.fenced.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn fast(&self) -> &Arc<dyn FencedCounterStore> {
+        &self.fast
+    }
+
+    pub fn authority(&self) -> &Arc<dyn CounterAuthority> {
+        &self.authority
+    }
+
+    /// Stops using the fast store until [`Self::probe`] finds it again.
+    pub(crate) fn mark_down(&self, err: &CounterError) {
+        if self.up.swap(false, Ordering::AcqRel) {
+            self.failovers.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = %err, "counter store unreachable: counters move to the database");
+        }
+    }
+
+    /// Pings the fast store; when it answers after a failover, it is used again (each
+    /// customer's counters are rebuilt from the log on first use). Returns whether it is up.
+    pub async fn probe(&self) -> bool {
+        match self.fast.ping().await {
+            Ok(()) => {
+                if !self.up.swap(true, Ordering::AcqRel) {
+                    self.recoveries.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!("counter store answers again: counters move back to it");
+                }
+                true
+            }
+            Err(e) => {
+                self.mark_down(&e);
+                false
+            }
+        }
+    }
+
+    pub(crate) fn belief(&self, customer: &CustomerId) -> Option<Fence> {
+        locked(&self.beliefs).get(customer).copied()
+    }
+
+    fn believe(&self, customer: &CustomerId, fence: Fence) {
+        let mut beliefs = locked(&self.beliefs);
+        if beliefs.len() >= 1_000_000 {
+            beliefs.clear();
+        }
+        beliefs.insert(customer.clone(), fence);
+    }
+
+    /// Forgets what this process believed about `customer` after a stale answer or a refused
+    /// commit; the next decision asks the stores again.
+    pub(crate) fn forget(&self, customer: &CustomerId, fence: Fence) {
+        let mut beliefs = locked(&self.beliefs);
+        if beliefs.get(customer) == Some(&fence) {
+            beliefs.remove(customer);
+        }
+    }
+
+    pub(crate) fn note_fenced(&self) {
+        self.fenced.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The lease store to use now.
+    pub(crate) fn leases(&self) -> &Arc<dyn LeaseStore> {
+        &self.leases
+    }
+}
+
+/// Every counter a customer's usage may touch now: each counted feature's window at `now`, and
+/// at the earliest instant a late event may be dated (its window may still take events).
+pub(crate) fn live_keys(ctx: &CustomerContext, now: Timestamp) -> Vec<CounterKey> {
+    let cycle = ctx.subscription.as_ref().map(|s| &s.current_period);
+    let earliest = now - Duration::days(crate::usage::MAX_BACKDATE_DAYS);
+    let mut seen = HashSet::new();
+    let mut keys = Vec::new();
+    for e in ctx.entitlements.iter().filter(|e| e.kind.is_counted()) {
+        let window = match e.kind {
+            FeatureKind::Metered => e.window.unwrap_or(Window::Month),
+            _ => Window::Lifetime,
+        };
+        for at in [now, earliest] {
+            let key = CounterKey::new(
+                ctx.customer.id.clone(),
+                e.feature.clone(),
+                &window.span_at(at, cycle),
+            );
+            if seen.insert(key.storage_key()) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+impl Engine {
+    /// The fence to decide under for `ctx`'s customer: the fast store's while it is up, the
+    /// durable store's otherwise, moving the authority (and rebuilding counters) when this
+    /// process last saw it elsewhere.
+    pub(crate) async fn fence_for(
+        &self,
+        hot: &HotPath,
+        ctx: &CustomerContext,
+    ) -> Result<Fence, EngineError> {
+        let customer = &ctx.customer.id;
+        for _ in 0..MAX_ATTEMPTS {
+            let want = if hot.is_up() {
+                CounterHome::External
+            } else {
+                CounterHome::Store
+            };
+            if let Some(f) = hot.belief(customer)
+                && f.home == want
+            {
+                return Ok(f);
+            }
+            if want == CounterHome::Store {
+                let (fence, _) = hot
+                    .authority
+                    .take_over(customer, CounterHome::Store, &[])
+                    .await?;
+                hot.fallbacks.fetch_add(1, Ordering::Relaxed);
+                hot.believe(customer, fence);
+                return Ok(fence);
+            }
+            // The fast store may already hold the current epoch (another process loaded it).
+            match hot.fast.epoch(customer).await {
+                Err(CounterError::Unavailable(e)) => {
+                    hot.mark_down(&CounterError::Unavailable(e));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+                Ok(Some(epoch)) => {
+                    let fence = Fence {
+                        home: CounterHome::External,
+                        epoch,
+                    };
+                    if hot.authority.current(customer).await? == Some(fence) {
+                        hot.believe(customer, fence);
+                        return Ok(fence);
+                    }
+                }
+                Ok(None) => {}
+            }
+            let keys = live_keys(ctx, self.now());
+            let (fence, totals) = hot
+                .authority
+                .take_over(customer, CounterHome::External, &keys)
+                .await?;
+            let values: Vec<(CounterKey, i64)> = keys.into_iter().zip(totals).collect();
+            match hot.fast.load(customer, fence.epoch, &values).await {
+                Ok(true) => {
+                    hot.rebuilds.fetch_add(1, Ordering::Relaxed);
+                    hot.believe(customer, fence);
+                    return Ok(fence);
+                }
+                // A newer epoch was loaded meanwhile: look again.
+                Ok(false) => {}
+                Err(e @ CounterError::Unavailable(_)) => hot.mark_down(&e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::unexpected(
+            "the counter authority kept moving; try again",
+        ))
+    }
+
+    /// Counter values of `keys` (all of `ctx`'s customer) from whichever store is the
+    /// authority; the plain counter port when there is no hot path.
+    pub(crate) async fn read_counters(
+        &self,
+        ctx: &CustomerContext,
+        keys: &[CounterKey],
+    ) -> Result<Vec<i64>, EngineError> {
+        let Some(hot) = self.hot.as_deref() else {
+            return Ok(self.d.counters.get_many(keys).await?);
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let fence = self.fence_for(hot, ctx).await?;
+            if fence.home == CounterHome::Store {
+                return Ok(self.d.counters.get_many(keys).await?);
+            }
+            match hot.fast.read(&ctx.customer.id, keys, fence.epoch).await {
+                Ok(Fenced::Done(values)) => return Ok(values),
+                Ok(_) => hot.forget(&ctx.customer.id, fence),
+                Err(e @ CounterError::Unavailable(_)) => hot.mark_down(&e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::unexpected(
+            "the counter authority kept moving; try again",
+        ))
+    }
+
+    /// Runs a lease operation on the fast store while it is up, on the durable one otherwise
+    /// (and when the fast one turns out to be unreachable).
+    pub(crate) async fn with_leases<T, F, Fut>(&self, op: F) -> Result<T, EngineError>
+    where
+        F: Fn(Arc<dyn LeaseStore>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, CounterError>>,
+    {
+        if let Some(hot) = self.hot.as_deref()
+            && hot.is_up()
+        {
+            match op(hot.leases().clone()).await {
+                Err(e @ CounterError::Unavailable(_)) => hot.mark_down(&e),
+                other => return Ok(other?),
+            }
+        }
+        Ok(op(self.d.leases.clone()).await?)
+    }
+
+    /// Rebuilds every customer's counters in the fast store from the durable log (a new epoch
+    /// each), reporting what the fast store held before against the log's totals. The eager
+    /// form of the rebuild that otherwise happens on first use.
+    ///
+    /// # Errors
+    /// [`EngineError::Invalid`] without a hot path; store failures as [`EngineError::Unexpected`].
+    pub async fn rebuild_hot_counters(
+        &self,
+        customer: Option<&CustomerId>,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<HotRebuildReport, EngineError> {
+        let Some(hot) = self.hot.as_deref() else {
+            return Err(EngineError::invalid(
+                "no counter store is configured (TOLLGATE_REDIS_URL)",
+            ));
+        };
+        let customers = match customer {
+            Some(c) => vec![c.clone()],
+            None => hot.authority.customers().await?,
+        };
+        let mut report = HotRebuildReport::default();
+        let total = customers.len();
+        for (i, id) in customers.iter().enumerate() {
+            progress(i, total);
+            let ctx = match self.context(id).await {
+                Ok(ctx) => ctx,
+                Err(EngineError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let keys = live_keys(&ctx, self.now());
+            let before = match hot.fast.epoch(id).await? {
+                Some(epoch) => match hot.fast.read(id, &keys, epoch).await? {
+                    Fenced::Done(v) => Some(v),
+                    _ => None,
+                },
+                None => None,
+            };
+            let (fence, totals) = hot
+                .authority
+                .take_over(id, CounterHome::External, &keys)
+                .await?;
+            let values: Vec<(CounterKey, i64)> = keys.into_iter().zip(totals).collect();
+            hot.fast.load(id, fence.epoch, &values).await?;
+            hot.believe(id, fence);
+            hot.rebuilds.fetch_add(1, Ordering::Relaxed);
+            report.customers += 1;
+            report.counters += values.len();
+            match before {
+                None => report.missing += 1,
+                Some(before) => {
+                    for ((key, expected), held) in values.iter().zip(before) {
+                        if held != *expected {
+                            report.drifted.push(HotDrift {
+                                counter: key.storage_key(),
+                                held,
+                                expected: *expected,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        progress(total, total);
+        Ok(report)
+    }
+}
+
+/// What [`Engine::rebuild_hot_counters`] found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HotRebuildReport {
+    pub customers: usize,
+    pub counters: usize,
+    /// Customers the fast store held nothing for (cold start or lost data).
+    pub missing: usize,
+    /// Counters whose value in the fast store differed from the log's total (expected: none).
+    pub drifted: Vec<HotDrift>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HotDrift {
+    pub counter: String,
+    pub held: i64,
+    pub expected: i64,
+}
