@@ -39,6 +39,11 @@
 //! - An epoch never expires: losing it (a Redis restart without persistence) makes every
 //!   fenced call answer `Stale(None)` until the engine reloads the customer.
 //!
+//! Lease *activity* is judged against the request's `now` only; key *expiry* is Redis' own
+//! clock (a TTL is the only way to let idle keys go). With an engine clock far behind real
+//! time (a test pinned to a past date), a key whose expiry has already passed is deleted as
+//! soon as it is written; an engine clock ahead of real time (demo mode) only keeps keys longer.
+//!
 //! # Scripts and atomicity
 //!
 //! Every mutation is one Lua script (`src/lua/`), which Redis runs as one atomic step:
