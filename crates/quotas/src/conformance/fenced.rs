@@ -206,7 +206,10 @@ pub async fn stale_epoch_refuses_consume_undo_and_read(
             "undo under epoch {epoch}"
         );
         assert_eq!(
-            ok(store.read(&c, std::slice::from_ref(&k), epoch).await, "read"),
+            ok(
+                store.read(&c, std::slice::from_ref(&k), epoch).await,
+                "read"
+            ),
             Fenced::Stale(Some(6)),
             "read under epoch {epoch}"
         );
