@@ -2,8 +2,10 @@
 #![cfg(feature = "conformance")]
 
 use std::sync::Arc;
-use tollgate_quotas::conformance::{counter_store_suite, lease_store_suite};
-use tollgate_quotas::{MemoryCounterStore, MemoryLeaseStore};
+use tollgate_quotas::conformance::{
+    counter_store_suite, fenced_counter_store_suite, lease_store_suite,
+};
+use tollgate_quotas::{MemoryCounterStore, MemoryFencedCounters, MemoryLeaseStore};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_counter_store_conforms() {
@@ -29,4 +31,9 @@ async fn suites_can_share_one_store_with_different_prefixes() {
     for run in runs {
         run.await.unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_fenced_counters_conform() {
+    fenced_counter_store_suite(Arc::new(MemoryFencedCounters::new()), "mem").await;
 }

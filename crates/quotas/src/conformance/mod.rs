@@ -14,9 +14,11 @@
 //! like any assertion; the race checks need a multi-threaded runtime to mean anything.
 
 mod counters;
+mod fenced;
 mod leases;
 
 pub use counters::*;
+pub use fenced::*;
 pub use leases::*;
 
 use std::fmt::Debug;
