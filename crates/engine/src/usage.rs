@@ -461,6 +461,7 @@ impl Engine {
         event.window_key = window_key;
         let finalize = finalizer(
             rule,
+            (p.req.customer.clone(), event.window_key.clone()),
             p.req.quantity,
             resets_at,
             p.token_cost,
@@ -887,6 +888,7 @@ impl Engine {
 #[allow(clippy::too_many_arguments)]
 fn finalizer(
     rule: QuotaRule,
+    (customer, window_key): (CustomerId, String),
     quantity: i64,
     resets_at: Option<Timestamp>,
     token_cost: Option<Amount>,
@@ -923,10 +925,11 @@ fn finalizer(
                     &caller,
                     now,
                     "quota.warning",
-                    format!("counter:{}:{}", rule.feature, event_id),
+                    format!("customer:{customer}"),
                     None,
                     Some(serde_json::json!({
                         "feature": rule.feature,
+                        "window": window_key,
                         "threshold": t,
                         "used": used,
                         "limit": rule.limit,
