@@ -29,6 +29,10 @@ ci:
 bench-http backend="sqlite":
     bash bench/http/run.sh {{backend}}
 
+# POST /v1/usage/batch (1,000 events a request) on PostgreSQL vs COPY of the same rows
+bench-ingest-http:
+    bash bench/ingest/run.sh
+
 # schemathesis against the running server's /openapi.json (what CI runs after the tests)
 fuzz-api:
     cargo build -p tollgate-server
