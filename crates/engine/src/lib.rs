@@ -85,8 +85,8 @@ pub use jobs::JobReport;
 pub use leases::Lease;
 pub use ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
-    CounterAuthority, CounterHome, CounterStep, EventLogError, Fence, EventStatus, FinalizeFn, Finalized, Reconciler, UsageCommit,
-    UsageRecorder, WebhookQuery,
+    CounterAuthority, CounterHome, CounterStep, EventLogError, EventStatus, Fence, FinalizeFn,
+    Finalized, Reconciler, UsageCommit, UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use tenants::{CustomerSummary, UsageSummary};
