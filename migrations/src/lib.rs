@@ -11,6 +11,7 @@ mod m20261122_000002_billing;
 mod m20261122_000003_ledger;
 mod m20261122_000004_counters;
 mod m20261122_000005_idempotency;
+mod m20261122_000006_counter_epochs;
 
 /// Runs Tollgate's migrations (`Migrator::up(&db, None)`).
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_ledger::Migration),
             Box::new(m20261122_000004_counters::Migration),
             Box::new(m20261122_000005_idempotency::Migration),
+            Box::new(m20261122_000006_counter_epochs::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use tollgate_pricing::memory::MemoryTokenPrices;
 use tollgate_quotas::{
     Consumption, CounterKey, CounterStore, MemoryCounterStore, MemoryLeaseStore,
 };
-use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog};
+use tollgate_usage::{AppendOutcome, MemoryUsageLog, UsageLog, UsageQuery};
 use tollgate_wallet::{MemoryWalletStore, WalletStore};
 
 use crate::access::{
@@ -23,7 +23,8 @@ use crate::audit::{AuditEntry, AuditQuery};
 use crate::engine::{CounterMode, Engine, EngineDeps};
 use crate::ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
-    CounterStep, EventLogError, EventStatus, UsageCommit, UsageRecorder, WebhookQuery,
+    CounterAuthority, CounterHome, CounterStep, EventLogError, EventStatus, Fence, UsageCommit,
+    UsageRecorder, WebhookQuery,
 };
 use crate::usage::undo_consumption;
 
@@ -156,14 +157,26 @@ impl BillingEventLog for MemoryBillingEventLog {
     }
 }
 
+/// What the in-memory unit of work guards besides the stores it writes.
+#[derive(Debug, Default)]
+struct UnitState {
+    /// The counter authority of each customer that has one.
+    fences: HashMap<CustomerId, Fence>,
+    /// Every counter a commit consumed, by customer and storage key: the memory counter store
+    /// cannot list a customer's counters, so a rebuild starts from these.
+    counted: HashMap<CustomerId, HashMap<String, CounterKey>>,
+}
+
 /// The usage unit of work over the in-memory log, counters, wallet and journal. One async lock
-/// makes the steps a single atomic unit; a failure undoes the counter step.
+/// makes the steps a single atomic unit; a failure undoes the counter step. The same lock
+/// guards the counter fences, so [`MemoryCounterAuthority::take_over`] and commits exclude
+/// each other.
 pub struct MemoryUsageRecorder {
     log: Arc<MemoryUsageLog>,
     counters: Arc<MemoryCounterStore>,
     wallet: Arc<MemoryWalletStore>,
     audit: Arc<MemoryAuditLog>,
-    lock: tokio::sync::Mutex<()>,
+    unit: Arc<tokio::sync::Mutex<UnitState>>,
 }
 
 impl std::fmt::Debug for MemoryUsageRecorder {
@@ -185,7 +198,17 @@ impl MemoryUsageRecorder {
             counters,
             wallet,
             audit,
-            lock: tokio::sync::Mutex::new(()),
+            unit: Arc::new(tokio::sync::Mutex::new(UnitState::default())),
+        }
+    }
+
+    /// The counter authority whose fences this recorder honours (one shared state: any number
+    /// of handles may be taken).
+    pub fn authority(&self) -> MemoryCounterAuthority {
+        MemoryCounterAuthority {
+            log: self.log.clone(),
+            counters: self.counters.clone(),
+            unit: self.unit.clone(),
         }
     }
 }
@@ -193,8 +216,14 @@ impl MemoryUsageRecorder {
 #[async_trait]
 impl UsageRecorder for MemoryUsageRecorder {
     async fn commit(&self, commit: UsageCommit) -> Result<CommitOutcome, CommitError> {
-        let _unit = self.lock.lock().await;
+        let mut unit = self.unit.lock().await;
         let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| CommitError::Unexpected(e);
+        if let Some(fence) = commit.fence {
+            let current = unit.fences.get(&commit.event.customer).copied();
+            if current != Some(fence) {
+                return Err(CommitError::Fenced { current });
+            }
+        }
         if let Some(first) = self
             .log
             .find_by_key(&commit.event.customer, &commit.event.idempotency_key)
@@ -209,6 +238,10 @@ impl UsageRecorder for MemoryUsageRecorder {
                 if !got.accepted {
                     return Ok(CommitOutcome::Refused(got));
                 }
+                unit.counted
+                    .entry(c.key.customer.clone())
+                    .or_default()
+                    .insert(c.key.storage_key(), c.key.clone());
                 (got, Some(c.key.clone()))
             }
             CounterStep::Consumed(c) => (*c, None),
@@ -251,6 +284,124 @@ impl UsageRecorder for MemoryUsageRecorder {
                 Err(unexpected(Box::new(e)))
             }
         }
+    }
+}
+
+/// The counter authority of the in-memory engine: the fences live under the
+/// [`MemoryUsageRecorder`]'s unit lock (get one with [`MemoryUsageRecorder::authority`]), so a
+/// take-over waits for the commit in progress and every later commit sees the new fence.
+///
+/// A rebuild (`take_over` to [`CounterHome::Store`]) sets each counter of the customer that
+/// has events, or that a commit consumed, or that is among the given keys, to the sum of its
+/// events; counters written straight to the counter store outside those are not seen (the
+/// memory store cannot list them).
+pub struct MemoryCounterAuthority {
+    log: Arc<MemoryUsageLog>,
+    counters: Arc<MemoryCounterStore>,
+    unit: Arc<tokio::sync::Mutex<UnitState>>,
+}
+
+impl std::fmt::Debug for MemoryCounterAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryCounterAuthority")
+            .finish_non_exhaustive()
+    }
+}
+
+fn log_failure(e: tollgate_usage::UsageLogError) -> CommitError {
+    CommitError::Unexpected(Box::new(e))
+}
+
+impl MemoryCounterAuthority {
+    /// Sets every counter of `customer` the unit knows of to the sum of its events.
+    async fn rebuild(
+        &self,
+        unit: &UnitState,
+        customer: &CustomerId,
+        keys: &[CounterKey],
+    ) -> Result<(), CommitError> {
+        // Known counters first (keeping their reset instants), all at 0 unless events say more.
+        let mut known: HashMap<String, (CounterKey, i64)> = unit
+            .counted
+            .get(customer)
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .map(|(s, k)| (s.clone(), (k.clone(), 0)))
+            .collect();
+        for k in keys.iter().filter(|k| &k.customer == customer) {
+            known
+                .entry(k.storage_key())
+                .or_insert_with(|| (k.clone(), 0));
+        }
+        for t in self
+            .log
+            .counter_totals(Some(customer))
+            .await
+            .map_err(log_failure)?
+        {
+            let key = CounterKey {
+                customer: t.customer,
+                feature: t.feature,
+                window_key: t.window_key,
+                resets_at: None,
+            };
+            known.entry(key.storage_key()).or_insert_with(|| (key, 0)).1 = t.total;
+        }
+        for (key, total) in known.into_values() {
+            self.counters.set(&key, total.max(0)).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CounterAuthority for MemoryCounterAuthority {
+    async fn current(&self, customer: &CustomerId) -> Result<Option<Fence>, CommitError> {
+        Ok(self.unit.lock().await.fences.get(customer).copied())
+    }
+
+    async fn take_over(
+        &self,
+        customer: &CustomerId,
+        home: CounterHome,
+        keys: &[CounterKey],
+    ) -> Result<(Fence, Vec<i64>), CommitError> {
+        let mut unit = self.unit.lock().await;
+        let epoch = unit
+            .fences
+            .get(customer)
+            .map_or(1, |f| f.epoch.saturating_add(1));
+        let fence = Fence { home, epoch };
+        if home == CounterHome::Store {
+            self.rebuild(&unit, customer, keys).await?;
+        }
+        let mut totals = Vec::with_capacity(keys.len());
+        for k in keys {
+            totals.push(
+                self.log
+                    .window_total(&k.customer, &k.feature, &k.window_key)
+                    .await
+                    .map_err(log_failure)?,
+            );
+        }
+        // Set last: a failure above leaves the old fence in place, as a rolled-back
+        // transaction would.
+        unit.fences.insert(customer.clone(), fence);
+        Ok((fence, totals))
+    }
+
+    async fn customers(&self) -> Result<Vec<CustomerId>, CommitError> {
+        let unit = self.unit.lock().await;
+        let mut out: Vec<CustomerId> = unit.fences.keys().cloned().collect();
+        let events = self
+            .log
+            .list(&UsageQuery::default())
+            .await
+            .map_err(log_failure)?;
+        out.extend(events.into_iter().map(|e| e.customer));
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 }
 
@@ -443,6 +594,8 @@ pub struct MemoryStores {
     pub token_prices: Arc<MemoryTokenPrices>,
     pub audit: Arc<MemoryAuditLog>,
     pub events: Arc<MemoryBillingEventLog>,
+    /// The counter authority whose fences the engine's recorder honours.
+    pub authority: Arc<MemoryCounterAuthority>,
 }
 
 impl Engine {
@@ -452,23 +605,28 @@ impl Engine {
         clock_control: Option<Arc<dyn ClockControl>>,
         billing: Arc<dyn BillingAdapter>,
     ) -> (Engine, MemoryStores) {
+        let usage = Arc::new(MemoryUsageLog::default());
+        let counters = Arc::new(MemoryCounterStore::default());
+        let wallet = Arc::new(MemoryWalletStore::default());
+        let audit = Arc::new(MemoryAuditLog::default());
+        let recorder = MemoryUsageRecorder::new(
+            usage.clone(),
+            counters.clone(),
+            wallet.clone(),
+            audit.clone(),
+        );
         let stores = MemoryStores {
             catalog: Arc::new(MemoryCatalogStore::default()),
             billing: Arc::new(MemoryBillingStore::default()),
-            counters: Arc::new(MemoryCounterStore::default()),
+            counters,
             leases: Arc::new(MemoryLeaseStore::default()),
-            usage: Arc::new(MemoryUsageLog::default()),
-            wallet: Arc::new(MemoryWalletStore::default()),
+            usage,
+            wallet,
             token_prices: Arc::new(MemoryTokenPrices::default()),
-            audit: Arc::new(MemoryAuditLog::default()),
+            audit,
             events: Arc::new(MemoryBillingEventLog::default()),
+            authority: Arc::new(recorder.authority()),
         };
-        let recorder = MemoryUsageRecorder::new(
-            stores.usage.clone(),
-            stores.counters.clone(),
-            stores.wallet.clone(),
-            stores.audit.clone(),
-        );
         let engine = Engine::new(EngineDeps {
             clock,
             clock_control,

@@ -10,6 +10,7 @@
 //! stale snapshot; read-committed on PostgreSQL, where the statements lock the rows they
 //! change.
 
+mod authority;
 mod billing;
 mod catalog;
 mod counters;

@@ -71,6 +71,50 @@ fn drift_of((customer, feature, window_key): &Key, stored: i64, expected: i64) -
     })
 }
 
+/// Every counter of `customer` (or of everyone) against the sum of its events, read in
+/// `conn`; with `repair`, drifted counters are written (counters with no events at all go to
+/// 0). The caller holds whatever locks make the sums and the writes one step.
+pub(crate) async fn reconcile_on<C: ConnectionTrait>(
+    conn: &C,
+    customer: Option<&CustomerId>,
+    repair: bool,
+) -> Result<DriftReport, DbErr> {
+    let stored = totals(conn, customer, true).await?;
+    let expected = totals(conn, customer, false).await?;
+    let mut keys: Vec<&Key> = stored.keys().chain(expected.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let drifts: Vec<Drift> = keys
+        .iter()
+        .filter_map(|k| {
+            let s = stored.get(*k).copied().unwrap_or(0);
+            let e = expected.get(*k).copied().unwrap_or(0);
+            if s == e { None } else { drift_of(k, s, e) }
+        })
+        .collect();
+    if repair && !drifts.is_empty() {
+        let keys: Vec<CounterKey> = drifts
+            .iter()
+            .map(|d| CounterKey {
+                customer: d.customer.clone(),
+                feature: d.feature.clone(),
+                window_key: d.window_key.clone(),
+                resets_at: None,
+            })
+            .collect();
+        let values: Vec<(&CounterKey, i64)> = keys
+            .iter()
+            .zip(&drifts)
+            .map(|(k, d)| (k, d.expected.max(0)))
+            .collect();
+        write_many(conn, &values).await?;
+    }
+    Ok(DriftReport {
+        checked: keys.len(),
+        drifts,
+    })
+}
+
 #[async_trait]
 impl Reconciler for SqlStore {
     async fn reconcile(
@@ -87,40 +131,10 @@ impl Reconciler for SqlStore {
         } else {
             snapshot(self).await.map_err(log_error)?
         };
-        let stored = totals(&txn, customer, true).await.map_err(log_error)?;
-        let expected = totals(&txn, customer, false).await.map_err(log_error)?;
-        let mut keys: Vec<&Key> = stored.keys().chain(expected.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let drifts: Vec<Drift> = keys
-            .iter()
-            .filter_map(|k| {
-                let s = stored.get(*k).copied().unwrap_or(0);
-                let e = expected.get(*k).copied().unwrap_or(0);
-                if s == e { None } else { drift_of(k, s, e) }
-            })
-            .collect();
-        if repair && !drifts.is_empty() {
-            let keys: Vec<CounterKey> = drifts
-                .iter()
-                .map(|d| CounterKey {
-                    customer: d.customer.clone(),
-                    feature: d.feature.clone(),
-                    window_key: d.window_key.clone(),
-                    resets_at: None,
-                })
-                .collect();
-            let values: Vec<(&CounterKey, i64)> = keys
-                .iter()
-                .zip(&drifts)
-                .map(|(k, d)| (k, d.expected.max(0)))
-                .collect();
-            write_many(&txn, &values).await.map_err(log_error)?;
-        }
+        let report = reconcile_on(&txn, customer, repair)
+            .await
+            .map_err(log_error)?;
         txn.commit().await.map_err(log_error)?;
-        Ok(DriftReport {
-            checked: keys.len(),
-            drifts,
-        })
+        Ok(report)
     }
 }

@@ -282,12 +282,12 @@ fn hi_lo_sums(column: &str) -> [Expr; 2] {
 }
 
 /// Recombines the two halves of [`hi_lo_sums`], clamped to the `i64` range.
-fn combine(hi: Option<i64>, lo: Option<i64>) -> i64 {
+pub(crate) fn combine(hi: Option<i64>, lo: Option<i64>) -> i64 {
     let total = i128::from(hi.unwrap_or(0)) * (1_i128 << 32) + i128::from(lo.unwrap_or(0));
     i64::try_from(total).unwrap_or(if total > 0 { i64::MAX } else { i64::MIN })
 }
 
-fn int_at(row: &QueryResult, index: usize) -> Result<Option<i64>, DbErr> {
+pub(crate) fn int_at(row: &QueryResult, index: usize) -> Result<Option<i64>, DbErr> {
     row.try_get_by_index::<Option<i64>>(index)
         .map_err(|_| DbErr::Type("aggregate is not an integer".to_owned()))
 }

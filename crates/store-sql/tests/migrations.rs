@@ -31,7 +31,13 @@ async fn tables(db: &TestDb) -> Vec<String> {
 async fn round_trip(db: &TestDb) {
     let conn = db.store.db();
     let migrated = tables(db).await;
-    for table in ["counters", "leases", "lease_slots", "idempotency_keys"] {
+    for table in [
+        "counters",
+        "leases",
+        "lease_slots",
+        "idempotency_keys",
+        "counter_epochs",
+    ] {
         assert!(
             migrated.contains(&table.to_owned()),
             "{table} in {migrated:?}"
@@ -50,22 +56,25 @@ async fn round_trip(db: &TestDb) {
     Migrator::down(conn, Some(1)).await.unwrap();
     let after_one = tables(db).await;
     let mut expected = migrated.clone();
-    expected.retain(|t| t != "idempotency_keys");
+    expected.retain(|t| t != "counter_epochs");
     assert_eq!(after_one, expected);
     assert_eq!(
         Migrator::get_pending_migrations(conn).await.unwrap().len(),
         1
     );
 
-    // A second step removes the counters' tables too.
+    // A second step removes the idempotency records, a third the counters' tables.
     Migrator::down(conn, Some(1)).await.unwrap();
-    let after_two = tables(db).await;
+    expected.retain(|t| t != "idempotency_keys");
+    assert_eq!(tables(db).await, expected);
+    Migrator::down(conn, Some(1)).await.unwrap();
+    let after_three = tables(db).await;
     for table in ["counters", "leases", "lease_slots"] {
-        assert!(!after_two.contains(&table.to_owned()), "{table} dropped");
+        assert!(!after_three.contains(&table.to_owned()), "{table} dropped");
     }
     assert_eq!(
         Migrator::get_pending_migrations(conn).await.unwrap().len(),
-        2
+        3
     );
 
     // All the way down leaves nothing but the migration bookkeeping.

@@ -4,13 +4,14 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use sea_orm::{DbErr, TransactionTrait};
-use tollgate_engine::{CommitError, CommitOutcome, CounterStep, UsageCommit};
+use tollgate_engine::{CommitError, CommitOutcome, CounterStep, Fence, UsageCommit};
 use tollgate_kernel::{CustomerId, Enforcement, IdempotencyKey};
 use tollgate_quotas::{CounterKey, apply_consume};
 use tollgate_usage::UsageEvent;
 use tollgate_wallet::WalletError;
 
 use crate::SqlStore;
+use crate::authority::share_fences;
 use crate::counters::{RowKey, add_many, key_of, lock_many, write_many};
 use crate::error::{Fault, describe, failure, fault};
 use crate::journal::append_audit;
@@ -122,14 +123,20 @@ async fn commit_batch(
             .collect();
     }
 
-    // 2. Counters. Where no request of the batch can be refused (no hard limit, no decrease)
+    // 2. Fences. The current fence of every customer with a fenced commit, read before any
+    //    counter (`FOR SHARE` on PostgreSQL: moving the authority waits for this batch). A
+    //    commit whose fence is not the current one is answered `Fenced` and takes no further
+    //    part: no counter step, no debit, no event.
+    let stale = stale_fences(&txn, commits).await?;
+
+    // 3. Counters. Where no request of the batch can be refused (no hard limit, no decrease)
     //    the batch's total is added in one upsert that locks the row and returns the sum's
     //    end value: the start value is that minus the total, and the events are decided from
     //    it as below. Every other counter is locked and read first, then written.
     let mut totals: HashMap<RowKey, (&CounterKey, Option<i64>, bool)> = HashMap::new();
     let mut firsts: HashSet<&Idem> = HashSet::new();
-    for (commit, k) in commits.iter().zip(&keys) {
-        if seen.contains_key(k) || !firsts.insert(k) {
+    for ((commit, k), stale) in commits.iter().zip(&keys).zip(&stale) {
+        if stale.is_some() || seen.contains_key(k) || !firsts.insert(k) {
             continue;
         }
         if let CounterStep::Consume(req) = &commit.counter {
@@ -173,8 +180,9 @@ async fn commit_batch(
     let mut payers: Vec<&CustomerId> = commits
         .iter()
         .zip(&keys)
-        .filter(|(c, k)| c.pay_from_wallet && !seen.contains_key(*k))
-        .map(|(c, _)| &c.event.customer)
+        .zip(&stale)
+        .filter(|((c, k), stale)| c.pay_from_wallet && stale.is_none() && !seen.contains_key(*k))
+        .map(|((c, _), _)| &c.event.customer)
         .collect();
     payers.sort();
     payers.dedup();
@@ -182,13 +190,17 @@ async fn commit_batch(
         lock_account(&txn, customer).await?;
     }
 
-    // 3. Decide each event in arrival order.
+    // 4. Decide each event in arrival order.
     let mut answers = Vec::with_capacity(commits.len());
     let mut events: Vec<UsageEvent> = Vec::new();
     let mut journal = Vec::new();
     // Keys written earlier in this batch: the index of their event in `events`.
     let mut written: HashMap<Idem, usize> = HashMap::new();
-    for (commit, k) in commits.iter().zip(keys) {
+    for ((commit, k), stale) in commits.iter().zip(keys).zip(stale) {
+        if let Some(current) = stale {
+            answers.push(Err(CommitError::Fenced { current }));
+            continue;
+        }
         let first = seen
             .get(&k)
             .or_else(|| written.get(&k).and_then(|i| events.get(*i)));
@@ -245,7 +257,7 @@ async fn commit_batch(
         events.push(event);
     }
 
-    // 4. Write it all, then commit: nobody is answered before the commit.
+    // 5. Write it all, then commit: nobody is answered before the commit.
     let finals: Vec<(&CounterKey, i64)> = totals
         .iter()
         .filter_map(|(row, (key, _, _))| {
@@ -263,4 +275,32 @@ async fn commit_batch(
     }
     txn.commit().await?;
     Ok(answers)
+}
+
+/// For each commit, in order: `Some(current)` when it carries a fence that is not its
+/// customer's current one (`current` being `None` when the customer has none), `None` when it
+/// may go on (no fence, or the current one). Reads nothing when no commit is fenced.
+async fn stale_fences<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    commits: &[&UsageCommit],
+) -> Result<Vec<Option<Option<Fence>>>, DbErr> {
+    let mut customers: Vec<&CustomerId> = commits
+        .iter()
+        .filter(|c| c.fence.is_some())
+        .map(|c| &c.event.customer)
+        .collect();
+    if customers.is_empty() {
+        return Ok(vec![None; commits.len()]);
+    }
+    customers.sort();
+    customers.dedup();
+    let current = share_fences(conn, &customers).await?;
+    Ok(commits
+        .iter()
+        .map(|c| {
+            let fence = c.fence?;
+            let now = current.get(c.event.customer.as_str()).copied();
+            (now != Some(fence)).then_some(now)
+        })
+        .collect())
 }

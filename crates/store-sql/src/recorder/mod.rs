@@ -1,7 +1,9 @@
 //! The usage unit of work on SQL, with group commit.
 //!
 //! One transaction per batch: look up the idempotency keys already stored (a repeat gets the
-//! stored first answer), create and lock the batch's counters in key order, decide every
+//! stored first answer), read the counter fences of the customers whose commits carry one (a
+//! commit fenced on an epoch that is no longer current is answered `Fenced` and writes
+//! nothing), create and lock the batch's counters in key order, decide every
 //! event in arrival order with the domain rule (`apply_consume`), debit wallets, then write
 //! the counters' final values, the events and the journal, and commit. A caller is answered
 //! only after its batch has committed; an error anywhere rolls the whole batch back.
