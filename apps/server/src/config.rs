@@ -10,6 +10,10 @@ use serde::Deserialize;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_CATALOG: &str = "fixtures/catalogs/saas.toml";
+pub const DEFAULT_REDIS_PREFIX: &str = "tollgate";
+/// One second: long enough to take entitlement resolution off the hot path, short enough that
+/// a plan change made through another process is in force almost at once.
+pub const DEFAULT_CONTEXT_CACHE_MS: u64 = 1_000;
 
 /// `demo` runs fake billing and lets the operator move the clock; `production` refuses both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -49,6 +53,11 @@ pub struct Config {
     pub bind: SocketAddr,
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key (several deployments can share one Redis).
+    pub redis_prefix: String,
+    /// How long a customer's resolved entitlements are reused between decisions; a change
+    /// made through another server process is seen after at most this long. `0` turns it off.
+    pub context_cache_ms: u64,
     /// The operator key; when unset, one is generated at first start and printed once.
     pub admin_key: Option<Secret>,
     pub stripe_secret_key: Option<Secret>,
@@ -74,6 +83,8 @@ struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
     redis_url: Option<String>,
+    redis_prefix: Option<String>,
+    context_cache_ms: Option<u64>,
     admin_key: Option<Secret>,
     stripe_secret_key: Option<Secret>,
     stripe_api_base: Option<String>,
@@ -107,6 +118,8 @@ impl Config {
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
             database_url: database_url.into(),
             redis_url: None,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            context_cache_ms: DEFAULT_CONTEXT_CACHE_MS,
             admin_key: None,
             stripe_secret_key: None,
             stripe_api_base: None,
@@ -188,6 +201,20 @@ impl Config {
             file.session_ttl_seconds,
             3600,
         )?;
+        let context_cache = number(
+            "TOLLGATE_CONTEXT_CACHE_MS",
+            file.context_cache_ms.and_then(|n| i64::try_from(n).ok()),
+            i64::try_from(DEFAULT_CONTEXT_CACHE_MS).unwrap_or(0),
+        )?;
+        let redis_prefix = env("TOLLGATE_REDIS_PREFIX")
+            .or(file.redis_prefix)
+            .unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned());
+        if redis_prefix.is_empty() || redis_prefix.contains(['{', '}', ' ']) {
+            return Err(ConfigError::Invalid {
+                name: "TOLLGATE_REDIS_PREFIX",
+                message: format!("{redis_prefix:?} must be non-empty, without braces or spaces"),
+            });
+        }
         let catalog = env("TOLLGATE_CATALOG").map(PathBuf::from).or(file.catalog);
         Ok(Self {
             bind,
@@ -195,6 +222,8 @@ impl Config {
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             redis_url: env("TOLLGATE_REDIS_URL").or(file.redis_url),
+            redis_prefix,
+            context_cache_ms: u64::try_from(context_cache).unwrap_or(0),
             admin_key: secret("TOLLGATE_ADMIN_KEY").or(file.admin_key),
             stripe_secret_key: secret("TOLLGATE_STRIPE_SECRET_KEY").or(file.stripe_secret_key),
             stripe_api_base: env("TOLLGATE_STRIPE_API_BASE").or(file.stripe_api_base),

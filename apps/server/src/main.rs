@@ -28,7 +28,8 @@ enum Command {
         #[arg(num_args = 0..=2)]
         args: Vec<String>,
     },
-    /// Recompute counters from the usage log; report drift, or repair it.
+    /// Recompute counters from the usage log; report drift, or repair it. With
+    /// TOLLGATE_REDIS_URL set, rebuilds the Redis counters from the log (always repairs).
     Reconcile {
         /// Only this customer.
         customer: Option<String>,
@@ -89,9 +90,12 @@ fn main() -> ExitCode {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             database::migrate(db, &args)
         }
-        Command::Reconcile { customer, repair } => {
-            database::reconcile(db, customer.as_deref(), repair)
-        }
+        Command::Reconcile { customer, repair } => match &config.redis_url {
+            Some(redis) => {
+                database::reconcile_redis(db, redis, &config.redis_prefix, customer.as_deref())
+            }
+            None => database::reconcile(db, customer.as_deref(), repair),
+        },
         Command::Keys { command } => match command {
             KeysCommand::Create { name, role } => database::create_key(db, &name, &role),
             KeysCommand::List => database::list_keys(db),
@@ -124,6 +128,10 @@ fn serve(config: Config) -> ExitCode {
         let db = database::redacted(&config.database_url);
         let mode = config.mode;
         let key_from_env = config.admin_key.is_some();
+        let counters = match &config.redis_url {
+            Some(url) => format!("Redis at {} (prefix {})", database::redacted(url), config.redis_prefix),
+            None => "in the database".to_owned(),
+        };
         let app = match Application::build(config, Overrides::default()).await {
             Ok(app) => app,
             Err(e) => {
@@ -137,6 +145,7 @@ fn serve(config: Config) -> ExitCode {
         };
         println!("Tollgate {} ({mode})", env!("CARGO_PKG_VERSION"));
         println!("  database:  {db}");
+        println!("  counters:  {counters}");
         if app.plans_loaded > 0 {
             println!("  catalog:   {} features, plans and add-ons loaded", app.plans_loaded);
         }

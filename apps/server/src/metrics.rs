@@ -1,7 +1,10 @@
 //! Prometheus metrics at `/metrics`: request latency per route, usage outcomes per feature,
 //! webhook outcomes.
 
-use prometheus::{CounterVec, Encoder, HistogramOpts, HistogramVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
 
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -9,6 +12,9 @@ pub struct Metrics {
     requests: HistogramVec,
     usage: CounterVec,
     webhooks: CounterVec,
+    warnings: CounterVec,
+    counter_store_up: IntGauge,
+    counter_store: IntCounterVec,
 }
 
 impl Metrics {
@@ -44,10 +50,32 @@ impl Metrics {
             &["provider", "outcome"],
         )
         .expect("valid counter");
+        let warnings = CounterVec::new(
+            Opts::new(
+                "tollgate_quota_warnings_total",
+                "warn_at thresholds crossed, by feature and threshold (percent)",
+            ),
+            &["feature", "threshold"],
+        )
+        .expect("valid counter");
+        let counter_store_up = IntGauge::new(
+            "tollgate_counter_store_up",
+            "1 while quota counters are on Redis, 0 while degraded to the database (absent without Redis)",
+        )
+        .expect("valid gauge");
+        let counter_store = IntCounterVec::new(
+            Opts::new(
+                "tollgate_counter_store_events_total",
+                "hot path events: failover, recovery, rebuild (counters loaded from the log), fallback (a customer's counters taken over by the database), fenced (a commit redone after the authority moved)",
+            ),
+            &["event"],
+        )
+        .expect("valid counter");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(usage.clone()),
             Box::new(webhooks.clone()),
+            Box::new(warnings.clone()),
         ] {
             registry.register(c).expect("unique metric");
         }
@@ -56,6 +84,41 @@ impl Metrics {
             requests,
             usage,
             webhooks,
+            warnings,
+            counter_store_up,
+            counter_store,
+        }
+    }
+
+    pub fn quota_warning(&self, feature: &str, threshold: u8) {
+        self.warnings
+            .with_label_values(&[feature, &threshold.to_string()])
+            .inc();
+    }
+
+    /// Publishes the hot path's state; registers its metrics on first use, so a server
+    /// without Redis does not report a counter store at all.
+    pub fn hot_path(&self, stats: &tollgate_engine::HotPathStats) {
+        if self
+            .registry
+            .register(Box::new(self.counter_store_up.clone()))
+            .is_ok()
+        {
+            let _ = self.registry.register(Box::new(self.counter_store.clone()));
+        }
+        self.counter_store_up.set(i64::from(stats.up));
+        for (event, total) in [
+            ("failover", stats.failovers),
+            ("recovery", stats.recoveries),
+            ("rebuild", stats.rebuilds),
+            ("fallback", stats.fallbacks),
+            ("fenced", stats.fenced),
+        ] {
+            let c = self.counter_store.with_label_values(&[event]);
+            let seen = c.get();
+            if total > seen {
+                c.inc_by(total - seen);
+            }
         }
     }
 

@@ -11,8 +11,9 @@ use actix_web::{App, HttpServer, web};
 use rand::RngCore;
 use tollgate_billing::BillingAdapter;
 use tollgate_billing_fake::FakeBilling;
-use tollgate_engine::{AccessStore, Caller, Engine, KeyRole, hash_secret};
+use tollgate_engine::{AccessStore, Caller, Engine, HotPath, KeyRole, hash_secret};
 use tollgate_kernel::{Clock, ClockControl, SystemClock};
+use tollgate_store_redis::RedisCounters;
 use tollgate_store_sql::{GroupCommit, SqlOptions, SqlStore};
 
 use crate::auth::{KeyCache, create_key};
@@ -149,12 +150,12 @@ impl Application {
                     ));
             }
         };
-        if config.redis_url.is_some() {
-            tracing::warn!(
-                "TOLLGATE_REDIS_URL is set, but this build keeps counters in the database; it is ignored"
-            );
+        let mut engine = store
+            .engine(clock, control, billing, Some(GroupCommit::default()))
+            .with_context_cache(Duration::from_millis(config.context_cache_ms));
+        if let Some(url) = &config.redis_url {
+            engine = engine.with_hot_path(hot_path(url, &config.redis_prefix, &store).await?);
         }
-        let engine = store.engine(clock, control, billing, Some(GroupCommit::default()));
 
         let mut plans_loaded = 0;
         if let Some(path) = &config.catalog {
@@ -208,6 +209,9 @@ impl Application {
         });
         let server = serve(state.clone(), listener)?;
         spawn_jobs(state.clone());
+        if let Some(hot) = state.engine.hot_path() {
+            spawn_probe(hot.clone());
+        }
         Ok(Self {
             base_url,
             port: addr.port(),
@@ -306,6 +310,50 @@ async fn session_secret(access: &dyn AccessStore) -> Result<Vec<u8>, StartError>
                 "the stored {SESSION_SECRET_SETTING} setting is not a {SESSION_SECRET_BYTES}-byte hex key; delete it to make a new one (open sessions end)"
             ))
         })
+}
+
+/// The Redis hot path over `store`. An unreachable Redis does not stop the server: counters
+/// stay in the database until the probe finds Redis again.
+pub(crate) async fn hot_path(
+    url: &str,
+    prefix: &str,
+    store: &SqlStore,
+) -> Result<Arc<HotPath>, StartError> {
+    let redis = RedisCounters::connect(url, prefix)
+        .map_err(|e| {
+            StartError::Config(format!(
+                "TOLLGATE_REDIS_URL ({}): {e}",
+                crate::database::redacted(url)
+            ))
+        })?
+        .with_guard_lifetime(GUARD_LIFETIME);
+    let redis = Arc::new(redis);
+    let hot = Arc::new(HotPath::new(redis.clone(), redis, Arc::new(store.clone())));
+    if !hot.probe().await {
+        tracing::warn!(
+            "Redis is unreachable at start: quota counters stay in the database until it answers"
+        );
+    }
+    Ok(hot)
+}
+
+/// How long a usage event's idempotency guard lives in Redis: far longer than a commit takes,
+/// short enough that a retry after a crashed attempt is not refused for long.
+const GUARD_LIFETIME: Duration = Duration::from_secs(10);
+
+/// How often an unreachable Redis is tried again.
+const PROBE_INTERVAL: Duration = Duration::from_millis(500);
+
+fn spawn_probe(hot: Arc<HotPath>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PROBE_INTERVAL);
+        loop {
+            tick.tick().await;
+            if !hot.is_up() {
+                hot.probe().await;
+            }
+        }
+    });
 }
 
 /// Due jobs in real time (renewals, trial ends, grace expiry, retries of failed events) and

@@ -36,7 +36,10 @@ use crate::error::EngineError;
 use crate::ports::{CounterAuthority, CounterHome, Fence};
 
 /// How many times a decision is made again after the authority moved under it.
-pub(crate) const MAX_ATTEMPTS: usize = 6;
+pub(crate) const MAX_ATTEMPTS: usize = 8;
+
+/// Locks that serialize authority moves, by customer hash.
+const MOVE_STRIPES: usize = 64;
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -66,6 +69,9 @@ pub struct HotPath {
     authority: Arc<dyn CounterAuthority>,
     up: AtomicBool,
     beliefs: Mutex<HashMap<CustomerId, Fence>>,
+    /// Authority moves of one customer are made one at a time in a process: the tasks that
+    /// find the same stale belief wait for the first one's move instead of each making its own.
+    moves: Vec<tokio::sync::Mutex<()>>,
     failovers: AtomicU64,
     recoveries: AtomicU64,
     rebuilds: AtomicU64,
@@ -93,6 +99,9 @@ impl HotPath {
             authority,
             up: AtomicBool::new(true),
             beliefs: Mutex::new(HashMap::new()),
+            moves: (0..MOVE_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
             failovers: AtomicU64::new(0),
             recoveries: AtomicU64::new(0),
             rebuilds: AtomicU64::new(0),
@@ -171,6 +180,14 @@ impl HotPath {
         }
     }
 
+    fn move_lock(&self, customer: &CustomerId) -> &tokio::sync::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        customer.hash(&mut h);
+        let i = usize::try_from(h.finish() % MOVE_STRIPES as u64).unwrap_or(0);
+        &self.moves[i]
+    }
+
     pub(crate) fn note_fenced(&self) {
         self.fenced.fetch_add(1, Ordering::Relaxed);
     }
@@ -217,30 +234,46 @@ impl Engine {
         ctx: &CustomerContext,
     ) -> Result<Fence, EngineError> {
         let customer = &ctx.customer.id;
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                // Another process is moving the authority too: let it finish.
+                tokio::time::sleep(std::time::Duration::from_millis(5 << attempt.min(6))).await;
+            }
             let want = if hot.is_up() {
                 CounterHome::External
             } else {
                 CounterHome::Store
             };
-            if let Some(f) = hot.belief(customer)
-                && f.home == want
-            {
+            let believed = |f: Option<Fence>| f.filter(|f| f.home == want);
+            if let Some(f) = believed(hot.belief(customer)) {
+                return Ok(f);
+            }
+            let _moving = hot.move_lock(customer).lock().await;
+            // The task that held the lock may have made the move this one came to make.
+            if let Some(f) = believed(hot.belief(customer)) {
                 return Ok(f);
             }
             if want == CounterHome::Store {
-                let (fence, _) = hot
-                    .authority
-                    .take_over(customer, CounterHome::Store, &[])
-                    .await?;
-                hot.fallbacks.fetch_add(1, Ordering::Relaxed);
+                // Another process may already have moved the counters to the database: they
+                // have been kept there since, so there is nothing to rebuild.
+                let fence = match hot.authority.current(customer).await? {
+                    Some(f) if f.home == CounterHome::Store => f,
+                    _ => {
+                        let (fence, _) = hot
+                            .authority
+                            .take_over(customer, CounterHome::Store, &[])
+                            .await?;
+                        hot.fallbacks.fetch_add(1, Ordering::Relaxed);
+                        fence
+                    }
+                };
                 hot.believe(customer, fence);
                 return Ok(fence);
             }
             // The fast store may already hold the current epoch (another process loaded it).
             match hot.fast.epoch(customer).await {
-                Err(CounterError::Unavailable(e)) => {
-                    hot.mark_down(&CounterError::Unavailable(e));
+                Err(e @ CounterError::Unavailable(_)) => {
+                    hot.mark_down(&e);
                     continue;
                 }
                 Err(e) => return Err(e.into()),

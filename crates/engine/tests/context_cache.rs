@@ -17,7 +17,10 @@ async fn a_change_through_the_engine_is_seen_by_the_next_decision() {
     // A whole minute: only invalidation can make the changes below visible in time.
     let engine = h.engine.clone().with_context_cache(Duration::from_secs(60));
     h.subscribed("acme", "pro").await; // api_calls: 1,000 a month, hard
-    let before = engine.check(&cid("acme"), &fc("api_calls"), 1).await.unwrap();
+    let before = engine
+        .check(&cid("acme"), &fc("api_calls"), 1)
+        .await
+        .unwrap();
     assert_eq!(before.limit, Some(1_000));
 
     // An override lowers the limit: the next check and the next event see it.
@@ -30,7 +33,11 @@ async fn a_change_through_the_engine_is_seen_by_the_next_decision() {
         .await
         .unwrap();
     assert_eq!(
-        engine.check(&cid("acme"), &fc("api_calls"), 1).await.unwrap().limit,
+        engine
+            .check(&cid("acme"), &fc("api_calls"), 1)
+            .await
+            .unwrap()
+            .limit,
         Some(2)
     );
     engine
@@ -52,7 +59,13 @@ async fn a_change_through_the_engine_is_seen_by_the_next_decision() {
         .unwrap();
     let plan_after = engine.entitlements(&cid("acme")).await.unwrap();
     let limit = |v: &Vec<tollgate_engine::EntitlementStatus>| {
-        v.iter().find(|e| e.feature.as_str() == "api_calls").unwrap().limit
+        v.iter()
+            .find(|e| e.feature.as_str() == "api_calls")
+            .unwrap()
+            .limit
     };
-    assert_eq!((limit(&plan_before), limit(&plan_after)), (Some(2), Some(1_000)));
+    assert_eq!(
+        (limit(&plan_before), limit(&plan_after)),
+        (Some(2), Some(1_000))
+    );
 }

@@ -71,9 +71,10 @@ pub trait FencedCounterStore: Send + Sync {
         guard: &str,
     ) -> Result<Fenced<Consumption>, CounterError>;
 
-    /// Undoes what a [`consume`](Self::consume) moved (`applied` of its [`Consumption`]) and
-    /// frees its guard, when the customer's epoch is still `epoch`. A stale epoch undoes
-    /// nothing: the counters were rebuilt without that consumption.
+    /// Frees the guard of a [`consume`](Self::consume) and, when the customer's epoch is still
+    /// `epoch`, undoes what it moved (`applied` of its [`Consumption`]). A stale epoch undoes
+    /// nothing (the counters were rebuilt without that consumption) but frees the guard all the
+    /// same, so the event can be decided again under the new epoch.
     ///
     /// # Errors
     /// `Unavailable`/`Unexpected` as above.

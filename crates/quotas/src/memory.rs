@@ -275,6 +275,11 @@ impl FencedCounterStore for MemoryFencedCounters {
         guard: &str,
     ) -> Result<Fenced<()>, CounterError> {
         let mut state = lock(&self.state);
+        // The guard is freed whatever the epoch: under a newer one the counters were rebuilt
+        // without this consumption, and the event decided again must be able to consume.
+        if let Some(g) = state.guards.get_mut(&key.customer) {
+            g.remove(guard);
+        }
         let current = state.epochs.get(&key.customer).copied();
         if current != Some(epoch) {
             return Ok(Fenced::Stale(current));
@@ -285,9 +290,6 @@ impl FencedCounterStore for MemoryFencedCounters {
         // decrease: add it back, saturating.
         let restored = value.saturating_sub(applied).max(0);
         MemoryCounterStore::write(&mut counters, key, restored);
-        if let Some(g) = state.guards.get_mut(&key.customer) {
-            g.remove(guard);
-        }
         Ok(Fenced::Done(()))
     }
 

@@ -19,6 +19,10 @@ pub struct Status {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// With Redis configured: `redis`, or `database` while Redis is unreachable (`status` is
+    /// then `degraded`: still exact, slower).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counters: Option<String>,
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
@@ -27,17 +31,27 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status {
         status: "ok".into(),
         database: None,
+        counters: None,
     })
 }
 
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
-    responses((status = 200, description = "The database answers", body = Status), (status = 503, description = "The database is unreachable", body = crate::openapi::ErrorBody)))]
+    responses((status = 200, description = "The database answers (`degraded` while Redis is unreachable)", body = Status), (status = 503, description = "The database is unreachable", body = crate::openapi::ErrorBody)))]
 pub async fn readyz(state: Data) -> HttpResponse {
     match state.store.db().ping().await {
-        Ok(()) => HttpResponse::Ok().json(Status {
-            status: "ready".into(),
-            database: Some("ok".into()),
-        }),
+        Ok(()) => {
+            let up = state.engine.hot_path().map(|h| h.is_up());
+            HttpResponse::Ok().json(Status {
+                status: if up == Some(false) {
+                    "degraded"
+                } else {
+                    "ready"
+                }
+                .into(),
+                database: Some("ok".into()),
+                counters: up.map(|up| if up { "redis" } else { "database" }.into()),
+            })
+        }
         Err(e) => {
             tracing::warn!(error = %tollgate_store_sql::describe_db_error(&e), "readiness: database unreachable");
             ApiError::new(
@@ -54,6 +68,9 @@ pub async fn readyz(state: Data) -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: Data) -> HttpResponse {
+    if let Some(hot) = state.engine.hot_path() {
+        state.metrics.hot_path(&hot.stats());
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -67,17 +67,32 @@ async fn record_one(
     event: RecordUsage,
 ) -> Result<(UsageAnswer, bool), ApiError> {
     let feature = event.feature.to_string();
-    match state.engine.record_usage(event, &ctx.caller).await {
+    let result = state.engine.record_usage(event, &ctx.caller).await;
+    observe(state, &feature, result)
+}
+
+/// Counts the outcome (and any threshold warning) and turns an engine error into the answer.
+fn observe(
+    state: &Data,
+    feature: &str,
+    result: Result<(UsageAnswer, bool), EngineError>,
+) -> Result<(UsageAnswer, bool), ApiError> {
+    match result {
         Ok((answer, created)) => {
             let o = if created { "accepted" } else { "duplicate" };
-            state.metrics.usage(&feature, o);
+            state.metrics.usage(feature, o);
+            if created {
+                for threshold in &answer.warnings {
+                    state.metrics.quota_warning(feature, *threshold);
+                }
+            }
             Ok((answer, created))
         }
         Err(e) => {
             // An unknown or invalid feature is the caller's text: never a label of its own.
             let label = match &e {
                 EngineError::Invalid(_) | EngineError::NotFound { .. } => "_invalid",
-                _ => feature.as_str(),
+                _ => feature,
             };
             state.metrics.usage(label, outcome(&e));
             Err(ApiError::from_engine(e, state.engine.now()))
@@ -139,19 +154,40 @@ pub async fn record_batch(
             "events must hold 1 to {MAX_BATCH} events"
         )));
     }
-    let mut results = Vec::with_capacity(events.len());
+    // Each event is parsed alone; the valid ones are recorded together, in order.
+    let mut parsed: Vec<Result<RecordUsage, ApiError>> = Vec::with_capacity(events.len());
     for raw in events {
         // An object only: serde would also read a positional array as an event.
-        let parsed: Result<RecordUsage, ApiError> = if raw.is_object() {
+        parsed.push(if raw.is_object() {
             serde_json::from_value(raw)
                 .map_err(|e| ApiError::invalid(format!("invalid event: {e}")))
         } else {
             Err(ApiError::invalid(
                 "invalid event: an event must be a JSON object",
             ))
-        };
-        let result = match parsed {
-            Ok(event) => record_one(&state, &ctx, event).await,
+        });
+    }
+    let valid: Vec<RecordUsage> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().cloned())
+        .collect();
+    let features: Vec<String> = valid.iter().map(|e| e.feature.to_string()).collect();
+    let mut recorded = state
+        .engine
+        .record_usage_batch(valid, &ctx.caller)
+        .await
+        .into_iter()
+        .zip(features)
+        .map(|(r, feature)| observe(&state, &feature, r));
+    let mut results = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let result = match p {
+            Ok(_) => recorded.next().unwrap_or_else(|| {
+                Err(ApiError::from_engine(
+                    EngineError::Unexpected("a batch result is missing".into()),
+                    state.engine.now(),
+                ))
+            }),
             Err(e) => Err(e),
         };
         results.push(match result {

@@ -413,6 +413,13 @@ pub async fn undo_after_a_newer_load_is_refused(store: &Arc<dyn FencedCounterSto
         5,
         "the rebuilt counter is left alone"
     );
+    // The guard is freed all the same: the rebuild left that consumption out, so the event
+    // decided again under the new epoch must be able to consume.
+    assert_eq!(
+        ok(store.consume(&hard(&k, 3, 10), 2, "late").await, "retry"),
+        done(true, 8, 3),
+        "a stale undo frees the guard"
+    );
 }
 
 pub async fn keys_of_another_customer_are_invalid(

@@ -1,5 +1,8 @@
 -- KEYS[1] epoch, KEYS[2] counter, KEYS[3] guard; ARGV epoch, applied (signed),
 -- expire_at ms ('' = never). Returns {'stale', epoch|''} or {'done'}.
+-- The guard is freed whatever the epoch: under a newer epoch the counters were rebuilt without
+-- this consumption, and the event decided again must be able to consume.
+redis.call('DEL', KEYS[3])
 local refused = stale(KEYS[1], ARGV[1])
 if refused then return refused end
 local current = read_counter(KEYS[2])
@@ -16,5 +19,4 @@ else
   restored = ZERO
 end
 write_counter(KEYS[2], restored, ARGV[3])
-redis.call('DEL', KEYS[3])
 return {'done'}
