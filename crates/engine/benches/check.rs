@@ -40,7 +40,7 @@ fn runtime() -> Runtime {
 }
 
 /// An in-memory engine with the demo catalog and one customer on the default plan.
-async fn engine(unlimited: bool) -> Engine {
+async fn bench_engine(unlimited: bool) -> Engine {
     let clock = Arc::new(SystemClock::new());
     let billing = Arc::new(FakeBilling::new("http://localhost:8080"));
     let (engine, _stores) = Engine::in_memory(clock.clone(), Some(clock), billing);
@@ -83,7 +83,7 @@ async fn engine(unlimited: bool) -> Engine {
 
 fn bench_check(c: &mut Criterion) {
     let rt = runtime();
-    let engine = rt.block_on(engine(false));
+    let engine = rt.block_on(bench_engine(false));
     let customer: CustomerId = CUSTOMER.parse().expect("customer id");
     let feature: FeatureCode = FEATURE.parse().expect("feature code");
     let first = rt
@@ -91,6 +91,11 @@ fn bench_check(c: &mut Criterion) {
         .expect("check answers");
     assert!(first.allowed, "{first:?}");
 
+    // As the server runs it: resolved entitlements reused for a second. (An engine of its own:
+    // clones of an engine share their context cache.)
+    let cached = rt
+        .block_on(bench_engine(false))
+        .with_context_cache(Duration::from_secs(1));
     let mut g = c.benchmark_group("check");
     g.throughput(Throughput::Elements(1));
     g.bench_function("metered api_calls, quantity 1", |b| {
@@ -102,12 +107,21 @@ fn bench_check(c: &mut Criterion) {
             black_box(a)
         });
     });
+    g.bench_function("metered api_calls, quantity 1, context cache", |b| {
+        b.to_async(&rt).iter(|| async {
+            let a = cached
+                .check(black_box(&customer), black_box(&feature), 1)
+                .await
+                .expect("check answers");
+            black_box(a)
+        });
+    });
     g.finish();
 }
 
 fn bench_record_usage(c: &mut Criterion) {
     let rt = runtime();
-    let engine = rt.block_on(engine(true));
+    let engine = rt.block_on(bench_engine(true));
     let customer: CustomerId = CUSTOMER.parse().expect("customer id");
     let feature: FeatureCode = FEATURE.parse().expect("feature code");
     let caller = Caller::new("bench");

@@ -91,6 +91,7 @@ impl Engine {
     /// Keeps customer contexts (customer, subscription, resolved entitlements) for up to `ttl`
     /// between decisions. Changes made through this engine are seen at once; changes made by
     /// another process after at most `ttl`. `Duration::ZERO` (the default) turns it off.
+    /// Clones of an engine share one cache, and this setting.
     #[must_use]
     pub fn with_context_cache(self, ttl: Duration) -> Self {
         self.contexts.set_ttl(ttl);

@@ -198,11 +198,13 @@ impl HotPath {
     }
 }
 
-/// Every counter a customer's usage may touch now: each counted feature's window at `now`, and
-/// at the earliest instant a late event may be dated (its window may still take events).
+/// Every counter a customer's usage may touch now: each counted feature's window at every
+/// instant from the earliest a late event may be dated (31 days back) to now, a day apart — so
+/// the daily, weekly, monthly and billing-cycle windows that can still take an event are all
+/// there.
 pub(crate) fn live_keys(ctx: &CustomerContext, now: Timestamp) -> Vec<CounterKey> {
     let cycle = ctx.subscription.as_ref().map(|s| &s.current_period);
-    let earliest = now - Duration::days(crate::usage::MAX_BACKDATE_DAYS);
+    let days = crate::usage::MAX_BACKDATE_DAYS;
     let mut seen = HashSet::new();
     let mut keys = Vec::new();
     for e in ctx.entitlements.iter().filter(|e| e.kind.is_counted()) {
@@ -210,11 +212,12 @@ pub(crate) fn live_keys(ctx: &CustomerContext, now: Timestamp) -> Vec<CounterKey
             FeatureKind::Metered => e.window.unwrap_or(Window::Month),
             _ => Window::Lifetime,
         };
-        for at in [now, earliest] {
+        let instants = if window == Window::Lifetime { 0 } else { days };
+        for back in 0..=instants {
             let key = CounterKey::new(
                 ctx.customer.id.clone(),
                 e.feature.clone(),
-                &window.span_at(at, cycle),
+                &window.span_at(now - Duration::days(back), cycle),
             );
             if seen.insert(key.storage_key()) {
                 keys.push(key);

@@ -57,9 +57,10 @@ pub trait FencedCounterStore: Send + Sync {
     ) -> Result<bool, CounterError>;
 
     /// [`try_consume`](crate::CounterStore::try_consume) of `req`, applied only when the
-    /// customer's epoch is `epoch` and `guard` was not taken before; the guard is then taken
-    /// for the store's guard lifetime (minutes), so a retry in flight does not consume twice.
-    /// A refused consumption takes no guard.
+    /// customer's epoch is `epoch` and `guard` was not taken under that epoch; the guard is
+    /// then taken for the store's guard lifetime, so a retry in flight does not consume twice.
+    /// A refused consumption takes no guard, and a guard taken under an older epoch does not
+    /// count (the rebuild that moved the epoch left its consumption out).
     ///
     /// # Errors
     /// [`CounterError::Invalid`] as for `try_consume` or for an empty guard;

@@ -7,7 +7,7 @@ use crate::{
     Consume, Consumption, CounterError, CounterKey, CounterStore, Fenced, FencedCounterStore,
     LeaseKey, LeaseOutcome, LeaseRequest, LeaseStore, apply_consume, same_customer,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use tollgate_kernel::CustomerId;
 use tollgate_kernel::Timestamp;
@@ -167,7 +167,8 @@ struct FenceState {
     epochs: HashMap<CustomerId, i64>,
     /// Guards taken, per customer. They never expire here: the memory store lives as long as
     /// one process, and a guard is freed by `undo`.
-    guards: HashMap<CustomerId, HashSet<String>>,
+    /// with the epoch each was taken in (a guard counts only under that epoch).
+    guards: HashMap<CustomerId, HashMap<String, i64>>,
 }
 
 /// The in-process [`FencedCounterStore`]: the reference the Redis one is tested against, and
@@ -248,7 +249,7 @@ impl FencedCounterStore for MemoryFencedCounters {
         if state
             .guards
             .get(&req.key.customer)
-            .is_some_and(|g| g.contains(guard))
+            .is_some_and(|g| g.get(guard) == Some(&epoch))
         {
             return Ok(Fenced::Repeated);
         }
@@ -262,7 +263,7 @@ impl FencedCounterStore for MemoryFencedCounters {
                 .guards
                 .entry(req.key.customer.clone())
                 .or_default()
-                .insert(guard.to_owned());
+                .insert(guard.to_owned(), epoch);
         }
         Ok(Fenced::Done(outcome))
     }

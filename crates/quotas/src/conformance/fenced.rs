@@ -420,6 +420,24 @@ pub async fn undo_after_a_newer_load_is_refused(store: &Arc<dyn FencedCounterSto
         done(true, 8, 3),
         "a stale undo frees the guard"
     );
+    // A guard taken before a rebuild does not block the same guard after it.
+    assert!(ok(
+        store.load(&c, 3, &[(k.clone(), 8)]).await,
+        "rebuild at 3"
+    ));
+    assert_eq!(
+        ok(
+            store.consume(&hard(&k, 1, 10), 3, "late").await,
+            "after rebuild"
+        ),
+        done(true, 9, 1),
+        "a guard of an older epoch does not count"
+    );
+    assert_eq!(
+        ok(store.consume(&hard(&k, 1, 10), 3, "late").await, "repeat"),
+        Fenced::Repeated,
+        "the guard taken under the new epoch does"
+    );
 }
 
 pub async fn keys_of_another_customer_are_invalid(

@@ -4,10 +4,12 @@
 -- {'done', accepted, used, applied}.
 local refused = stale(KEYS[1], ARGV[1])
 if refused then return refused end
-if redis.call('EXISTS', KEYS[3]) == 1 then return {'repeated'} end
+-- A guard counts only under the epoch it was taken in: one taken before a rebuild belongs to a
+-- consumption the rebuild left out, and must not block the event decided again.
+if redis.call('GET', KEYS[3]) == ARGV[1] then return {'repeated'} end
 local outcome = consume(KEYS[2], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5])
 -- Only an accepted consumption takes the guard: a refused one may be retried.
 if outcome[1] == '1' then
-  redis.call('SET', KEYS[3], '1', 'PX', ARGV[6], 'NX')
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6])
 end
 return {'done', outcome[1], outcome[2], outcome[3]}
