@@ -62,7 +62,7 @@ impl Window {
             Window::Day => {
                 let start = midnight(at.date_naive());
                 WindowSpan::new(
-                    format!("d{}", at.format("%Y%m%d")),
+                    format!("d{:04}{:02}{:02}", at.year(), at.month(), at.day()),
                     start,
                     start + Duration::days(1),
                 )
@@ -72,7 +72,12 @@ impl Window {
                 let monday = at.date_naive() - Duration::days(days_from_monday);
                 let start = midnight(monday);
                 WindowSpan::new(
-                    format!("w{}", monday.format("%Y%m%d")),
+                    format!(
+                        "w{:04}{:02}{:02}",
+                        monday.year(),
+                        monday.month(),
+                        monday.day()
+                    ),
                     start,
                     start + Duration::days(7),
                 )
@@ -109,7 +114,12 @@ fn month_span(at: Timestamp) -> WindowSpan {
     let next = first
         .checked_add_months(Months::new(1))
         .unwrap_or(first + Duration::days(31));
-    WindowSpan::new(format!("m{}", at.format("%Y%m")), start, midnight(next))
+    // Written out rather than through `strftime`: this is on every decision's path.
+    WindowSpan::new(
+        format!("m{:04}{:02}", at.year(), at.month()),
+        start,
+        midnight(next),
+    )
 }
 
 /// One concrete window: its key, where it started and when it resets (`None` for lifetime).

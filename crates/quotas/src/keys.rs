@@ -10,6 +10,10 @@ use std::fmt::Write as _;
 use tollgate_kernel::{CustomerId, FeatureCode, Timestamp, WindowSpan};
 
 fn escape(part: &str) -> String {
+    // The common case (ordinary ids) has nothing to escape.
+    if !part.contains(['%', ':', '{', '}']) {
+        return part.to_owned();
+    }
     let mut out = String::with_capacity(part.len());
     for c in part.chars() {
         match c {
