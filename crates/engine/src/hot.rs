@@ -199,9 +199,9 @@ impl HotPath {
 }
 
 /// Every counter a customer's usage may touch now: each counted feature's window at every
-/// instant from the earliest a late event may be dated (31 days back) to now, a day apart — so
-/// the daily, weekly, monthly and billing-cycle windows that can still take an event are all
-/// there.
+/// instant from the earliest a late event may be dated (31 days back) to now, a day apart, and
+/// at the latest it may be dated (5 minutes ahead) — so the daily, weekly, monthly and
+/// billing-cycle windows that can still take an event are all there.
 pub(crate) fn live_keys(ctx: &CustomerContext, now: Timestamp) -> Vec<CounterKey> {
     let cycle = ctx.subscription.as_ref().map(|s| &s.current_period);
     let days = crate::usage::MAX_BACKDATE_DAYS;
@@ -213,11 +213,15 @@ pub(crate) fn live_keys(ctx: &CustomerContext, now: Timestamp) -> Vec<CounterKey
             _ => Window::Lifetime,
         };
         let instants = if window == Window::Lifetime { 0 } else { days };
-        for back in 0..=instants {
+        // And the window of the latest instant an event may be dated (a little ahead of now).
+        let ahead = now + Duration::seconds(crate::usage::MAX_FUTURE_SECONDS);
+        let at =
+            std::iter::once(ahead).chain((0..=instants).map(|back| now - Duration::days(back)));
+        for at in at {
             let key = CounterKey::new(
                 ctx.customer.id.clone(),
                 e.feature.clone(),
-                &window.span_at(now - Duration::days(back), cycle),
+                &window.span_at(at, cycle),
             );
             if seen.insert(key.storage_key()) {
                 keys.push(key);

@@ -54,7 +54,7 @@ pub(crate) async fn undo_consumption(
 /// belongs to, but a closed month cannot be rewritten indefinitely.
 pub(crate) const MAX_BACKDATE_DAYS: i64 = 31;
 /// Clock skew tolerated for events dated in the future.
-const MAX_FUTURE_SECONDS: i64 = 300;
+pub(crate) const MAX_FUTURE_SECONDS: i64 = 300;
 /// Serialized size limit of `properties`.
 const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
 
@@ -306,11 +306,43 @@ impl Engine {
         req: RecordUsage,
         caller: &Caller,
     ) -> Result<(UsageAnswer, bool), EngineError> {
-        let p = match self.prepare_usage(req, caller).await? {
-            Ok(p) => p,
-            Err(duplicate) => return Ok(duplicate),
+        let customer = req.customer.clone();
+        let key = req.idempotency_key.clone();
+        let result = match self.prepare_usage(req, caller, true).await {
+            Ok(Ok(p)) => self.decide_and_commit(&p).await,
+            Ok(Err(duplicate)) => Ok(duplicate),
+            Err(e) => Err(e),
         };
-        self.decide_and_commit(&p).await
+        self.first_answer_over_refusal(&customer, &key, result)
+            .await
+    }
+
+    /// On the hot path and in batches the log is not read before deciding, so a retry of an
+    /// event already recorded may be refused (the limit reached since, the account locked, the
+    /// feature gone): a refusal looks the key up and answers the first answer instead. Only
+    /// refusals pay for the lookup.
+    async fn first_answer_over_refusal(
+        &self,
+        customer: &CustomerId,
+        key: &IdempotencyKey,
+        result: Result<(UsageAnswer, bool), EngineError>,
+    ) -> Result<(UsageAnswer, bool), EngineError> {
+        let refused = matches!(
+            result,
+            Err(EngineError::QuotaExceeded { .. }
+                | EngineError::AccountLocked
+                | EngineError::InsufficientCredits { .. }
+                | EngineError::NotFound { .. }
+                | EngineError::Invalid(_)
+                | EngineError::Conflict(_))
+        );
+        if !refused {
+            return result;
+        }
+        match self.d.usage_log.find_by_key(customer, key).await {
+            Ok(Some(first)) => Ok((duplicate_answer(&first)?, false)),
+            _ => result,
+        }
     }
 
     /// Records several events; each gets its own result, as if sent alone. Counter steps are
@@ -321,45 +353,56 @@ impl Engine {
         events: Vec<RecordUsage>,
         caller: &Caller,
     ) -> Vec<Result<(UsageAnswer, bool), EngineError>> {
+        let keys: Vec<(CustomerId, IdempotencyKey)> = events
+            .iter()
+            .map(|e| (e.customer.clone(), e.idempotency_key.clone()))
+            .collect();
         let mut prepared = Vec::with_capacity(events.len());
         for e in events {
-            prepared.push(match self.prepare_usage(e, caller).await {
+            prepared.push(match self.prepare_usage(e, caller, false).await {
                 Ok(Ok(p)) => Ok(p),
                 Ok(Err(duplicate)) => Err(Ok(duplicate)),
                 Err(e) => Err(Err(e)),
             });
         }
+        // A key repeated inside the batch is decided after the batch's commits, so it finds
+        // its first copy recorded (instead of waiting for a commit that has not started).
+        let mut seen = std::collections::HashSet::new();
+        let repeats: Vec<bool> = keys.iter().map(|k| !seen.insert(k.clone())).collect();
         let mut steps = Vec::with_capacity(prepared.len());
-        for p in &prepared {
+        for (p, repeat) in prepared.iter().zip(&repeats) {
             steps.push(match p {
-                Ok(p) => Some(self.counter_step(p).await),
-                Err(_) => None,
+                Ok(p) if !repeat => Some(self.counter_step(p).await),
+                _ => None,
             });
         }
         let finished =
             futures::future::join_all(prepared.iter().zip(steps).map(|(p, step)| async move {
                 match (p, step) {
-                    (Ok(p), Some(step)) => match self.finish(p, step).await {
+                    (Ok(p), Some(step)) => Some(match self.finish(p, step).await {
                         Some(answer) => answer,
                         // The authority moved under this event: decide it again, alone.
                         None => self.decide_and_commit(p).await,
-                    },
-                    (Err(Ok(duplicate)), _) => Ok(duplicate.clone()),
-                    (Err(Err(_)), _) | (Ok(_), None) => {
-                        Err(EngineError::unexpected("usage event was not prepared"))
-                    }
+                    }),
+                    (Err(Ok(duplicate)), _) => Some(Ok(duplicate.clone())),
+                    _ => None,
                 }
             }))
             .await;
-        // Hand the preparation errors over by value.
-        prepared
-            .into_iter()
-            .zip(finished)
-            .map(|(p, f)| match p {
-                Err(Err(e)) => Err(e),
-                _ => f,
-            })
-            .collect()
+        let mut results = Vec::with_capacity(prepared.len());
+        for ((p, done), (customer, key)) in prepared.into_iter().zip(finished).zip(keys) {
+            let result = match (p, done) {
+                (Err(Err(e)), _) => Err(e),
+                (_, Some(answer)) => answer,
+                (Ok(p), None) => self.decide_and_commit(&p).await,
+                (Err(Ok(duplicate)), None) => Ok(duplicate),
+            };
+            results.push(
+                self.first_answer_over_refusal(&customer, &key, result)
+                    .await,
+            );
+        }
+        results
     }
 
     /// The counter step and the commit, redone while the counters' authority moves under them.
@@ -381,13 +424,15 @@ impl Engine {
         &self,
         req: RecordUsage,
         caller: &Caller,
+        lookup: bool,
     ) -> Result<Result<Prepared, (UsageAnswer, bool)>, EngineError> {
         let now = self.now();
         let properties = normalize_properties(req.properties.clone())?;
         let occurred_at = validate_occurred_at(req.occurred_at, now)?;
-        // On the hot path, the fast store's guard and the log's unique key catch repeats; a
-        // lookup here would cost a database round trip per event.
-        if self.hot.is_none()
+        // On the hot path (and in batches), the fast store's guard and the log's unique key
+        // catch repeats; a lookup here would cost a database round trip per event.
+        if lookup
+            && self.hot.is_none()
             && let Some(first) = self
                 .d
                 .usage_log
@@ -622,7 +667,21 @@ impl Engine {
             Step::Commit { commit, undo } => (commit, undo),
         };
         let fence = commit.fence;
-        let outcome = self.d.recorder.commit(*commit).await;
+        let own_id = commit.event.id.clone();
+        let outcome = match self.d.recorder.commit(*commit).await {
+            // A commit retried after a lost acknowledgement finds its own event: it landed.
+            Ok(CommitOutcome::Duplicate(first)) if first.id == own_id => {
+                Ok(CommitOutcome::Inserted {
+                    event: first,
+                    consumption: Consumption {
+                        accepted: true,
+                        used: 0,
+                        applied: 0,
+                    },
+                })
+            }
+            other => other,
+        };
         if !matches!(outcome, Ok(CommitOutcome::Inserted { .. }))
             && let Some(undo) = &undo
         {

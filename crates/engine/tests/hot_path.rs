@@ -1181,3 +1181,50 @@ async fn a_late_event_after_a_failover_and_back_still_meets_its_windows_limit() 
         "the day already holds 10 calls in the log: {late:?}"
     );
 }
+
+/// A retry of an event recorded at the limit, once its guard is gone, answers the first answer
+/// (`duplicate: true`) rather than a refusal: the hot path does not read the log before
+/// deciding, so a refusal looks the key up. Alone and inside a batch, where the same key twice
+/// answers the first copy's answer at once.
+#[tokio::test]
+async fn a_retry_refused_by_the_limit_answers_the_first_answer() {
+    let hot = hot_harness().await;
+    hot.h.customer("acme").await; // free: 100 calls, hard
+    hot.record("acme", 99, "base").await;
+    let (first, created) = hot
+        .h
+        .engine
+        .record_usage(usage("acme", "api_calls", 1, "last"), &hot.h.caller)
+        .await
+        .unwrap();
+    assert!(created && first.used == 100);
+    // The guard is gone (expired, or freed): the retry reaches the limit check.
+    hot.fast.expire_guards();
+    let (again, created) = hot
+        .h
+        .engine
+        .record_usage(usage("acme", "api_calls", 1, "last"), &hot.h.caller)
+        .await
+        .unwrap();
+    assert!(!created && again.duplicate);
+    assert_eq!(again.id, first.id);
+
+    let results = hot
+        .h
+        .engine
+        .record_usage_batch(
+            vec![
+                usage("acme", "api_calls", 1, "last"),
+                usage("acme", "api_calls", 1, "over"),
+                usage("acme", "api_calls", 1, "over"),
+            ],
+            &hot.h.caller,
+        )
+        .await;
+    assert_eq!(results[0].as_ref().unwrap().0.id, first.id);
+    assert!(matches!(results[1], Err(EngineError::QuotaExceeded { .. })));
+    assert!(matches!(results[2], Err(EngineError::QuotaExceeded { .. })));
+    let key = hot.key_of("acme", "api_calls").await;
+    assert_eq!(hot.log_total(&key).await, 100);
+    assert_eq!(hot.fast_value(&key).await, 100);
+}

@@ -184,6 +184,11 @@ impl MemoryFencedCounters {
         Self::default()
     }
 
+    /// Drops every guard, as their lifetime running out in Redis would.
+    pub fn expire_guards(&self) {
+        lock(&self.state).guards.clear();
+    }
+
     /// Forgets everything, as a restarted Redis without persistence would.
     pub fn wipe(&self) {
         let mut state = lock(&self.state);
@@ -278,7 +283,9 @@ impl FencedCounterStore for MemoryFencedCounters {
         let mut state = lock(&self.state);
         // The guard is freed whatever the epoch: under a newer one the counters were rebuilt
         // without this consumption, and the event decided again must be able to consume.
-        if let Some(g) = state.guards.get_mut(&key.customer) {
+        if let Some(g) = state.guards.get_mut(&key.customer)
+            && g.get(guard) == Some(&epoch)
+        {
             g.remove(guard);
         }
         let current = state.epochs.get(&key.customer).copied();

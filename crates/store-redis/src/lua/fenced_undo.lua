@@ -1,8 +1,8 @@
 -- KEYS[1] epoch, KEYS[2] counter, KEYS[3] guard; ARGV epoch, applied (signed),
 -- expire_at ms ('' = never). Returns {'stale', epoch|''} or {'done'}.
--- The guard is freed whatever the epoch: under a newer epoch the counters were rebuilt without
--- this consumption, and the event decided again must be able to consume.
-redis.call('DEL', KEYS[3])
+-- The guard this consumption took (under `epoch`) is freed whatever the customer's epoch now:
+-- under a newer one the counters were rebuilt without it. A guard a newer attempt took is kept.
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 local refused = stale(KEYS[1], ARGV[1])
 if refused then return refused end
 local current = read_counter(KEYS[2])
