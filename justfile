@@ -37,3 +37,7 @@ bench-ingest-http:
 fuzz-api:
     cargo build -p tollgate-server
     bash .ci/schemathesis
+
+# The Redis hot path vs redis-benchmark of the same scripts (PostgreSQL + Redis, wrk)
+bench-hotpath:
+    bash bench/hotpath/run.sh
