@@ -175,6 +175,16 @@ impl ApiError {
                     "the billing provider cannot be reached; nothing was changed, retry later",
                 )
             }
+            EngineError::Unavailable(why) => {
+                tracing::warn!(%why, "store briefly unavailable");
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "a store is briefly unavailable; nothing was changed, retry shortly",
+                );
+                e.retry_after = Some(1);
+                e
+            }
             EngineError::Unexpected(source) => {
                 tracing::error!(error = %source, source = ?source, "unexpected engine error");
                 Self::internal()

@@ -119,7 +119,10 @@ const ERRORS: &[(&str, &str)] = &[
         "500",
         "internal: logged with the x-request-id, never detailed",
     ),
-    ("503", "billing_unavailable: nothing changed"),
+    (
+        "503",
+        "billing_unavailable or unavailable: nothing changed, retry later",
+    ),
 ];
 
 fn error_response(description: &str) -> Response {

@@ -46,6 +46,10 @@ pub enum EngineError {
     /// The payment provider cannot be reached; nothing changed (503 `billing_unavailable`).
     #[error("billing provider unavailable")]
     BillingUnavailable(String),
+    /// A store is briefly unavailable (a pool timeout, the counters' authority moving under a
+    /// request again and again); nothing was changed, a retry may succeed (503 `unavailable`).
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
     /// Anything else: logged with its source, answered as an opaque 500.
     #[error("unexpected error")]
     Unexpected(#[source] Source),
@@ -113,6 +117,7 @@ impl From<CounterError> for EngineError {
     fn from(e: CounterError) -> Self {
         match e {
             CounterError::Invalid(msg) => Self::Invalid(msg),
+            CounterError::Unavailable(msg) => Self::Unavailable(msg),
             other => Self::Unexpected(Box::new(other)),
         }
     }
@@ -203,6 +208,7 @@ impl From<CommitError> for EngineError {
                 needed,
             },
             CommitError::Invalid(msg) => Self::Invalid(msg),
+            CommitError::Unavailable(msg) => Self::Unavailable(msg),
             other => Self::Unexpected(Box::new(other)),
         }
     }

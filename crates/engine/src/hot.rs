@@ -314,8 +314,8 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::unexpected(
-            "the counter authority kept moving; try again",
+        Err(EngineError::Unavailable(
+            "the counter authority kept moving".to_owned(),
         ))
     }
 
@@ -341,8 +341,8 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::unexpected(
-            "the counter authority kept moving; try again",
+        Err(EngineError::Unavailable(
+            "the counter authority kept moving".to_owned(),
         ))
     }
 

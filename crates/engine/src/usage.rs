@@ -413,8 +413,8 @@ impl Engine {
                 return answer;
             }
         }
-        Err(EngineError::unexpected(
-            "the counter authority kept moving; try again",
+        Err(EngineError::Unavailable(
+            "the counter authority kept moving".to_owned(),
         ))
     }
 
