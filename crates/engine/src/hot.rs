@@ -188,6 +188,28 @@ impl HotPath {
         &self.moves[i]
     }
 
+    /// Moves `customer`'s counters to the fast store under a new epoch and loads the log's
+    /// totals of `keys` there. Answers the new fence, the values, and the load's own answer:
+    /// `Ok(false)` when a newer epoch was loaded meanwhile (nothing written), the fast store's
+    /// error kept apart from the durable store's (which is the outer one).
+    async fn take_back(
+        &self,
+        customer: &CustomerId,
+        keys: Vec<CounterKey>,
+    ) -> Result<(Fence, Vec<(CounterKey, i64)>, Result<bool, CounterError>), EngineError> {
+        let (fence, totals) = self
+            .authority
+            .take_over(customer, CounterHome::External, &keys)
+            .await?;
+        let values: Vec<(CounterKey, i64)> = keys.into_iter().zip(totals).collect();
+        let loaded = self.fast.load(customer, fence.epoch, &values).await;
+        if matches!(loaded, Ok(true)) {
+            self.rebuilds.fetch_add(1, Ordering::Relaxed);
+            self.believe(customer, fence);
+        }
+        Ok((fence, values, loaded))
+    }
+
     pub(crate) fn note_fenced(&self) {
         self.fenced.fetch_add(1, Ordering::Relaxed);
     }
@@ -196,6 +218,12 @@ impl HotPath {
     pub(crate) fn leases(&self) -> &Arc<dyn LeaseStore> {
         &self.leases
     }
+}
+
+/// The answer when the counters' authority moved under a decision more times than it is
+/// retried: nothing was changed, a retry may succeed.
+pub(crate) fn kept_moving() -> EngineError {
+    EngineError::Unavailable("the counter authority kept moving".to_owned())
 }
 
 /// Every counter a customer's usage may touch now: each counted feature's window at every
@@ -296,27 +324,16 @@ impl Engine {
                 }
                 Ok(None) => {}
             }
-            let keys = live_keys(ctx, self.now());
-            let (fence, totals) = hot
-                .authority
-                .take_over(customer, CounterHome::External, &keys)
-                .await?;
-            let values: Vec<(CounterKey, i64)> = keys.into_iter().zip(totals).collect();
-            match hot.fast.load(customer, fence.epoch, &values).await {
-                Ok(true) => {
-                    hot.rebuilds.fetch_add(1, Ordering::Relaxed);
-                    hot.believe(customer, fence);
-                    return Ok(fence);
-                }
+            let (fence, _, loaded) = hot.take_back(customer, live_keys(ctx, self.now())).await?;
+            match loaded {
+                Ok(true) => return Ok(fence),
                 // A newer epoch was loaded meanwhile: look again.
                 Ok(false) => {}
                 Err(e @ CounterError::Unavailable(_)) => hot.mark_down(&e),
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::Unavailable(
-            "the counter authority kept moving".to_owned(),
-        ))
+        Err(kept_moving())
     }
 
     /// Counter values of `keys` (all of `ctx`'s customer) from whichever store is the
@@ -341,9 +358,7 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::Unavailable(
-            "the counter authority kept moving".to_owned(),
-        ))
+        Err(kept_moving())
     }
 
     /// Runs a lease operation on the fast store while it is up, on the durable one otherwise
@@ -401,14 +416,8 @@ impl Engine {
                 },
                 None => None,
             };
-            let (fence, totals) = hot
-                .authority
-                .take_over(id, CounterHome::External, &keys)
-                .await?;
-            let values: Vec<(CounterKey, i64)> = keys.into_iter().zip(totals).collect();
-            hot.fast.load(id, fence.epoch, &values).await?;
-            hot.believe(id, fence);
-            hot.rebuilds.fetch_add(1, Ordering::Relaxed);
+            let (_, values, loaded) = hot.take_back(id, keys).await?;
+            loaded?;
             report.customers += 1;
             report.counters += values.len();
             match before {

@@ -413,9 +413,7 @@ impl Engine {
                 return answer;
             }
         }
-        Err(EngineError::Unavailable(
-            "the counter authority kept moving".to_owned(),
-        ))
+        Err(crate::hot::kept_moving())
     }
 
     /// Validation and resolution: everything before the counter. `Err` inside is the first

@@ -118,3 +118,19 @@ pub fn same_customer<'a>(
     }
     Ok(())
 }
+
+/// The checks of [`FencedCounterStore::load`]'s arguments every store makes before writing:
+/// keys of `customer` only, no negative value.
+///
+/// # Errors
+/// [`CounterError::Invalid`] naming the first key that breaks either.
+pub fn check_load(customer: &CustomerId, values: &[(CounterKey, i64)]) -> Result<(), CounterError> {
+    same_customer(customer, values.iter().map(|(k, _)| k))?;
+    if let Some((k, v)) = values.iter().find(|(_, v)| *v < 0) {
+        return Err(CounterError::Invalid(format!(
+            "cannot load {} with a negative value ({v})",
+            k.storage_key()
+        )));
+    }
+    Ok(())
+}

@@ -29,13 +29,14 @@ fn escape(part: &str) -> String {
 
 /// The prefix is the operator's (`tollgate`, `tollgate:prod`): colons are kept, only braces are
 /// escaped, so the customer's tag stays the first `{…}` of the key.
-fn escape_prefix(prefix: &str) -> String {
+pub fn escape_prefix(prefix: &str) -> String {
     prefix.replace('{', "%7B").replace('}', "%7D")
 }
 
-/// `{prefix}:{<customer>}:<rest…>`: all of one customer's keys hash to one Cluster slot, so a
-/// script may touch several of them atomically.
-fn redis_key(prefix: &str, customer: &CustomerId, rest: &[&str]) -> String {
+/// `{prefix}:{<customer>}:<rest…>`, each part escaped: all of one customer's keys hash to one
+/// Cluster slot, so a script may touch several of them atomically. Counter and lease keys are
+/// built with it; a store adding keys of its own beside them uses it too.
+pub fn redis_key(prefix: &str, customer: &CustomerId, rest: &[&str]) -> String {
     let mut key = format!(
         "{}:{{{}}}",
         escape_prefix(prefix),

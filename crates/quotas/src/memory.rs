@@ -5,7 +5,7 @@
 
 use crate::{
     Consume, Consumption, CounterError, CounterKey, CounterStore, Fenced, FencedCounterStore,
-    LeaseKey, LeaseOutcome, LeaseRequest, LeaseStore, apply_consume, same_customer,
+    LeaseKey, LeaseOutcome, LeaseRequest, LeaseStore, apply_consume, check_load, same_customer,
 };
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -220,13 +220,7 @@ impl FencedCounterStore for MemoryFencedCounters {
         epoch: i64,
         values: &[(CounterKey, i64)],
     ) -> Result<bool, CounterError> {
-        same_customer(customer, values.iter().map(|(k, _)| k))?;
-        if let Some((k, v)) = values.iter().find(|(_, v)| *v < 0) {
-            return Err(CounterError::Invalid(format!(
-                "cannot load {} with a negative value ({v})",
-                k.storage_key()
-            )));
-        }
+        check_load(customer, values)?;
         let mut state = lock(&self.state);
         if state.epochs.get(customer).is_some_and(|e| *e >= epoch) {
             return Ok(false);

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use deadpool_redis::redis;
 use tollgate_kernel::CustomerId;
 use tollgate_quotas::{
-    Consume, Consumption, CounterError, CounterKey, Fenced, FencedCounterStore, same_customer,
+    Consume, Consumption, CounterError, CounterKey, Fenced, FencedCounterStore, check_load,
+    same_customer,
 };
 
 /// `Some(answer)` when the reply is `['stale', epoch|'']`.
@@ -55,13 +56,7 @@ impl FencedCounterStore for RedisCounters {
         epoch: i64,
         values: &[(CounterKey, i64)],
     ) -> Result<bool, CounterError> {
-        same_customer(customer, values.iter().map(|(k, _)| k))?;
-        if let Some((k, v)) = values.iter().find(|(_, v)| *v < 0) {
-            return Err(CounterError::Invalid(format!(
-                "cannot load {} with a negative value ({v})",
-                k.storage_key()
-            )));
-        }
+        check_load(customer, values)?;
         let mut invocation = self.scripts.fenced_load.key(self.epoch_key(customer));
         invocation.arg(epoch.to_string());
         for (key, value) in values {

@@ -7,44 +7,16 @@
 //! `…:#g:<guard>` cannot be a counter, whatever the feature is called.
 
 use tollgate_kernel::CustomerId;
-
-/// `%`, `:`, `{` and `}` as in `tollgate-quotas`' keys: no part can open or close a hash tag.
-fn escape(part: &str) -> String {
-    let mut out = String::with_capacity(part.len());
-    for c in part.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            ':' => out.push_str("%3A"),
-            '{' => out.push_str("%7B"),
-            '}' => out.push_str("%7D"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The operator's prefix keeps its colons; only braces are escaped.
-pub(crate) fn escape_prefix(prefix: &str) -> String {
-    prefix.replace('{', "%7B").replace('}', "%7D")
-}
-
-/// `<prefix>:{<customer>}`, the start of every key of the customer.
-fn customer_base(prefix: &str, customer: &CustomerId) -> String {
-    format!(
-        "{}:{{{}}}",
-        escape_prefix(prefix),
-        escape(customer.as_str())
-    )
-}
+use tollgate_quotas::{escape_prefix, redis_key};
 
 /// `<prefix>:{<customer>}:#epoch`
 pub(crate) fn epoch_key(prefix: &str, customer: &CustomerId) -> String {
-    format!("{}:#epoch", customer_base(prefix, customer))
+    redis_key(prefix, customer, &["#epoch"])
 }
 
 /// `<prefix>:{<customer>}:#g:<escaped guard>`
 pub(crate) fn guard_key(prefix: &str, customer: &CustomerId, guard: &str) -> String {
-    format!("{}:#g:{}", customer_base(prefix, customer), escape(guard))
+    redis_key(prefix, customer, &["#g", guard])
 }
 
 /// The `SCAN MATCH` pattern of every key under `prefix` (glob characters escaped).
@@ -100,7 +72,10 @@ mod tests {
                 window_key: "life".into(),
                 resets_at: None,
             };
-            let base = customer_base(prefix, &c);
+            let base = epoch_key(prefix, &c)
+                .strip_suffix(":#epoch")
+                .unwrap()
+                .to_owned();
             assert!(counter.redis_key(prefix).starts_with(&format!("{base}:")));
             let lease = LeaseKey::new(c.clone(), feature);
             assert!(lease.redis_key(prefix).starts_with(&format!("{base}:")));
