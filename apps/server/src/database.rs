@@ -51,7 +51,7 @@ async fn connect(url: &str) -> Result<SqlStore, ExitCode> {
 }
 
 /// Runs `task` on the database at `url`, without migrating it first.
-fn on_store<F, Fut>(url: &str, task: F) -> ExitCode
+pub(crate) fn on_store<F, Fut>(url: &str, task: F) -> ExitCode
 where
     F: FnOnce(SqlStore, String) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,

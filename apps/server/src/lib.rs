@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stripe_cli;
 
 pub use config::{Config, Mode};
 pub use startup::{Application, Overrides, StartError};

@@ -47,6 +47,22 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Stripe tooling.
+    Stripe {
+        #[command(subcommand)]
+        command: StripeCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StripeCommand {
+    /// Create Stripe products and prices for catalog prices without a stripe_price_id and
+    /// record their ids (idempotent). Exit 4 from a dry run that found work to do.
+    Sync {
+        /// Show what would be created or linked; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +117,9 @@ fn main() -> ExitCode {
             KeysCommand::List => database::list_keys(db),
             KeysCommand::Revoke { id } => database::revoke_key(db, &id),
         },
+        Command::Stripe {
+            command: StripeCommand::Sync { dry_run },
+        } => tollgate_server::stripe_cli::sync(&config, dry_run),
         Command::Catalog {
             command: CatalogCommand::Check { file },
         } => database::check_catalog(file.map(PathBuf::from).or(config.catalog)),

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{admin, catalog, customers, fake_billing, ops, subscriptions, usage};
+use crate::routes::{admin, catalog, customers, fake_billing, ops, subscriptions, usage, webhooks};
 
 /// The error body every failure answers with.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,7 +51,7 @@ pub struct ErrorDetail {
         usage::check, usage::record, usage::record_batch, usage::acquire, usage::release,
         admin::webhooks, admin::replay, admin::audit, admin::customers, admin::analytics,
         admin::keys, admin::new_key, admin::revoke_key, admin::advance_clock,
-        admin::payment_method, admin::stripe_webhook,
+        admin::payment_method, webhooks::stripe,
         fake_billing::checkout_page, fake_billing::pay, fake_billing::cancel,
         fake_billing::portal_page,
         crate::routes::app_page::app_page,

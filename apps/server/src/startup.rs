@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use rand::RngCore;
 use tollgate_billing::BillingAdapter;
 use tollgate_billing_fake::FakeBilling;
+use tollgate_billing_stripe::{RetryPolicy, StripeBilling, StripeConfig};
 use tollgate_engine::{AccessStore, Caller, Engine, HotPath, KeyRole, hash_secret};
 use tollgate_kernel::{Clock, ClockControl, SystemClock};
 use tollgate_store_redis::RedisCounters;
@@ -130,19 +131,43 @@ impl Application {
                 }
                 (None, Mode::Production) => (Arc::new(SystemClock::new()), None),
             };
+        let webhook_secrets: Vec<String> = config
+            .stripe_webhook_secret
+            .as_ref()
+            .map(|s| {
+                s.expose()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut stripe = None;
         let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeStore>>) = match (
             &config.stripe_secret_key,
             config.mode,
         ) {
+            (Some(key), mode) => {
+                if webhook_secrets.is_empty() && mode == Mode::Production {
+                    return Err(StartError::Config(
+                            "Stripe needs TOLLGATE_STRIPE_WEBHOOK_SECRET (whsec_…) to accept its webhooks".into(),
+                        ));
+                }
+                let adapter = StripeBilling::new(&StripeConfig {
+                    secret_key: key.expose().to_owned(),
+                    api_base: config.stripe_api_base.clone(),
+                    retry: RetryPolicy::default(),
+                })
+                .map_err(|e| StartError::Config(e.to_string()))?;
+                let adapter = Arc::new(adapter);
+                stripe = Some(adapter.clone());
+                (adapter, None)
+            }
             (None, Mode::Demo) => {
                 let f = Arc::new(FakeBilling::new(base_url.clone()));
                 let f = Arc::new(FakeStore::open(f, access.clone()).await);
                 (f.clone(), Some(f))
-            }
-            (Some(_), _) => {
-                return Err(StartError::Config(
-                        "TOLLGATE_STRIPE_SECRET_KEY is set, but this build has no Stripe adapter yet; unset it to run with fake billing in demo mode".into(),
-                    ));
             }
             (None, Mode::Production) => {
                 return Err(StartError::Config(
@@ -153,6 +178,9 @@ impl Application {
         let mut engine = store
             .engine(clock, control, billing, Some(GroupCommit::default()))
             .with_context_cache(Duration::from_millis(config.context_cache_ms));
+        if let Some(adapter) = stripe {
+            engine = engine.with_event_decoder(adapter);
+        }
         if let Some(url) = &config.redis_url {
             engine = engine.with_hot_path(hot_path(url, &config.redis_prefix, &store).await?);
         }
@@ -206,6 +234,7 @@ impl Application {
             session_secret,
             keys: KeyCache::default(),
             metrics: Metrics::new(),
+            webhook_secrets,
         });
         let server = serve(state.clone(), listener)?;
         spawn_jobs(state.clone());

@@ -25,6 +25,8 @@ pub struct AppState {
     pub session_secret: Vec<u8>,
     pub keys: KeyCache,
     pub metrics: Metrics,
+    /// Stripe webhook signing secrets (several during a rotation); empty without Stripe.
+    pub webhook_secrets: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {

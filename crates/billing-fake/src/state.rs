@@ -130,6 +130,7 @@ impl State {
         event(
             at,
             BillingEventKind::SubscriptionUpdated {
+                provider_customer_id: None,
                 customer: sub.customer.clone(),
                 provider_subscription_id: Some(sub.id.clone()),
                 plan: Some(sub.plan.clone()),

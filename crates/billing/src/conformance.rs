@@ -72,12 +72,31 @@ pub async fn customers(repo: Arc<dyn CustomerRepository>) {
         "list has the customer"
     );
 
+    let provider_id = format!("cus_{}", c.id);
+    assert_eq!(
+        ok(
+            repo.find_by_provider_id(&provider_id).await,
+            "find before link"
+        ),
+        None
+    );
     let updated = Customer {
-        provider_customer_id: Some("cus_1".into()),
+        provider_customer_id: Some(provider_id.clone()),
         ..c.clone()
     };
     ok(repo.update(&updated).await, "update");
-    assert_eq!(ok(repo.get(&c.id).await, "get after update"), Some(updated));
+    assert_eq!(
+        ok(repo.get(&c.id).await, "get after update"),
+        Some(updated.clone())
+    );
+    assert_eq!(
+        ok(
+            repo.find_by_provider_id(&provider_id).await,
+            "find by provider id"
+        ),
+        Some(updated),
+        "the provider's customer id finds the customer it was linked to"
+    );
     let unknown = Customer::new(fresh_customer(), "Nobody", Currency::EUR, base());
     assert!(
         matches!(

@@ -35,6 +35,9 @@ pub enum BillingEventKind {
     /// The provider's current view of the subscription; adopted unless older than the last.
     SubscriptionUpdated {
         customer: CustomerId,
+        /// The provider's customer (`cus_…`), linked to ours when not yet.
+        #[serde(default)]
+        provider_customer_id: Option<String>,
         provider_subscription_id: Option<String>,
         plan: Option<PlanCode>,
         interval: Option<Interval>,
@@ -176,6 +179,7 @@ mod tests {
         let updated = BillingEvent {
             kind: BillingEventKind::SubscriptionUpdated {
                 customer: acme,
+                provider_customer_id: None,
                 provider_subscription_id: Some("sub_1".into()),
                 plan: None,
                 interval: None,

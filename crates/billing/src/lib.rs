@@ -9,6 +9,7 @@
 //! sources: the engine maps them in.
 
 mod customer;
+mod decode;
 mod error;
 mod event;
 mod invoice;
@@ -25,6 +26,7 @@ pub mod memory;
 pub mod conformance;
 
 pub use customer::{Customer, CustomerStatus, Role};
+pub use decode::{Decoded, EventDecoder, ProviderDirectory};
 pub use error::{BillingError, BillingStoreError, TransitionError};
 pub use event::{BillingEvent, BillingEventKind};
 pub use invoice::{Invoice, InvoiceLine, InvoiceStatus};

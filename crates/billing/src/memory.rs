@@ -50,6 +50,16 @@ impl CustomerRepository for MemoryCustomers {
             None => Err(BillingStoreError::NotFound(format!("customer {}", c.id))),
         }
     }
+
+    async fn find_by_provider_id(
+        &self,
+        provider_customer_id: &str,
+    ) -> Result<Option<Customer>, BillingStoreError> {
+        Ok(lock(&self.rows)
+            .values()
+            .find(|c| c.provider_customer_id.as_deref() == Some(provider_customer_id))
+            .cloned())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -188,6 +198,15 @@ impl CustomerRepository for MemoryBillingStore {
 
     async fn update(&self, c: &Customer) -> Result<(), BillingStoreError> {
         self.customers.update(c).await
+    }
+
+    async fn find_by_provider_id(
+        &self,
+        provider_customer_id: &str,
+    ) -> Result<Option<Customer>, BillingStoreError> {
+        self.customers
+            .find_by_provider_id(provider_customer_id)
+            .await
     }
 }
 

@@ -77,6 +77,12 @@ pub trait CustomerRepository: Send + Sync {
     /// # Errors
     /// [`BillingStoreError::NotFound`] when there is none.
     async fn update(&self, c: &Customer) -> Result<(), BillingStoreError>;
+
+    /// The customer linked to the provider's customer id (`cus_…`), if any.
+    async fn find_by_provider_id(
+        &self,
+        provider_customer_id: &str,
+    ) -> Result<Option<Customer>, BillingStoreError>;
 }
 
 /// One subscription per customer, saved with optimistic concurrency on `version`.

@@ -4,14 +4,52 @@
 
 use serde::{Deserialize, Serialize};
 use tollgate_billing::{
-    BillingEvent, BillingEventKind, Invoice, Subscription, SubscriptionStatus, Transition,
+    BillingError, BillingEvent, BillingEventKind, Customer, Decoded, Invoice, InvoiceStatus,
+    ProviderDirectory, Subscription, SubscriptionStatus, Transition,
 };
-use tollgate_kernel::{CustomerId, GrantTrigger, Period};
+use tollgate_kernel::{CustomerId, GrantTrigger, Interval, Period, PlanCode};
 
 use crate::audit::Caller;
 use crate::engine::{Engine, snapshot};
 use crate::error::EngineError;
 use crate::ports::{BillingEventRecord, EventStatus, WebhookQuery};
+
+/// The engine's answers to a decoder's questions.
+struct Directory<'a>(&'a Engine);
+
+#[async_trait::async_trait]
+impl ProviderDirectory for Directory<'_> {
+    async fn customer_by_provider_id(
+        &self,
+        provider_customer_id: &str,
+    ) -> Result<Option<Customer>, BillingError> {
+        self.0
+            .d
+            .customers
+            .find_by_provider_id(provider_customer_id)
+            .await
+            .map_err(|e| BillingError::Unexpected(Box::new(e)))
+    }
+
+    async fn plan_by_provider_price(
+        &self,
+        provider_price_id: &str,
+    ) -> Result<Option<(PlanCode, Interval)>, BillingError> {
+        let plans = self
+            .0
+            .d
+            .plans
+            .list_plans()
+            .await
+            .map_err(|e| BillingError::Unexpected(Box::new(e)))?;
+        Ok(plans.into_iter().find_map(|plan| {
+            plan.prices
+                .iter()
+                .find(|p| p.stripe_price_id.as_deref() == Some(provider_price_id))
+                .map(|p| (plan.code.clone(), p.interval))
+        }))
+    }
+}
 
 /// What happened to one delivered event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,10 +129,23 @@ impl Engine {
                 None => Err(EngineError::not_found("billing event", event_id)),
             };
         };
-        let event: BillingEvent = match serde_json::from_value(record.payload) {
-            Ok(e) => e,
-            Err(e) => {
-                let msg = format!("stored event unreadable: {e}");
+        let event = match self.decode(provider, record.payload).await {
+            Ok(Decoded::Event(e)) => *e,
+            Ok(Decoded::Ignored(why)) => {
+                self.d
+                    .events
+                    .finish(
+                        provider,
+                        event_id,
+                        EventStatus::Ignored,
+                        Some(why.clone()),
+                        self.now(),
+                    )
+                    .await?;
+                return Ok(ApplyOutcome::Ignored(why));
+            }
+            Err(msg) => {
+                tracing::warn!(event_id, provider, error = %msg, "billing event not decoded");
                 self.d
                     .events
                     .finish(
@@ -130,6 +181,56 @@ impl Engine {
             .finish(provider, event_id, status, error, self.now())
             .await?;
         Ok(outcome)
+    }
+
+    /// Logs a provider's raw event (a verified Stripe webhook body) once by
+    /// `(provider, event_id)`, as `received`; [`Engine::process_billing_event`] decodes and
+    /// applies it. Answers whether it was new.
+    ///
+    /// # Errors
+    /// Event-log failures only.
+    pub async fn receive_raw_event(
+        &self,
+        provider: &str,
+        event_id: &str,
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> Result<bool, EngineError> {
+        let record = BillingEventRecord {
+            provider: provider.to_owned(),
+            event_id: event_id.to_owned(),
+            event_type: event_type.to_owned(),
+            received_at: self.now(),
+            status: EventStatus::Received,
+            attempts: 0,
+            error: None,
+            processed_at: None,
+            payload,
+        };
+        Ok(self.d.events.insert(&record).await?)
+    }
+
+    /// A stored payload as a [`BillingEvent`]: as stored when it is one, else (a provider's
+    /// raw event) through the provider's decoder.
+    async fn decode(&self, provider: &str, payload: serde_json::Value) -> Result<Decoded, String> {
+        // Events answered by provider calls are stored already decoded.
+        let stored = serde_json::from_value::<BillingEvent>(payload.clone());
+        match (stored, &self.decoder) {
+            (Ok(event), _) => Ok(Decoded::Event(Box::new(event))),
+            (Err(_), Some(decoder)) if decoder.provider() == provider => decoder
+                .decode(&payload, &Directory(self))
+                .await
+                .map_err(|e| e.to_string()),
+            (Err(e), _) => Err(format!("stored event unreadable: {e}")),
+        }
+    }
+
+    /// Whether `provider` sends snapshots of its subscriptions (it has a decoder): then a
+    /// subscription's status follows those snapshots alone.
+    fn snapshot_driven(&self, provider: &str) -> bool {
+        self.decoder
+            .as_ref()
+            .is_some_and(|d| d.provider() == provider)
     }
 
     /// The webhook log, newest first.
@@ -261,15 +362,41 @@ impl Engine {
             BillingEventKind::SubscriptionUpdated {
                 customer,
                 provider_updated_at,
+                provider_subscription_id,
                 plan,
+                status,
                 ..
             } => {
-                let Some(current) = self.d.subscriptions.get(customer).await? else {
-                    return Ok(Effect::Ignored("no subscription for this customer".into()));
-                };
                 // Everything that can fail is checked before anything changes.
                 if let Some(code) = plan {
                     self.plan(code).await?;
+                }
+                let Some(current) = self.d.subscriptions.get(customer).await? else {
+                    return self.adopt_subscription(event, None, caller).await;
+                };
+                match (&current.provider_subscription_id, provider_subscription_id) {
+                    (Some(ours), Some(theirs)) if ours != theirs => {
+                        // A new subscription at the provider after ours ended replaces it;
+                        // news of another one while ours runs is not ours to apply.
+                        return if current.status == SubscriptionStatus::Canceled
+                            && *status != SubscriptionStatus::Canceled
+                        {
+                            self.adopt_subscription(event, Some(current), caller).await
+                        } else {
+                            Ok(Effect::Ignored(format!(
+                                "about subscription {theirs}; the customer's is {ours}"
+                            )))
+                        };
+                    }
+                    (None, Some(_))
+                        if *status != SubscriptionStatus::Canceled
+                            || current.status == SubscriptionStatus::Canceled =>
+                    {
+                        // A local trial (or a lapsed local subscription) gives way to the
+                        // provider's subscription.
+                        return self.adopt_subscription(event, Some(current), caller).await;
+                    }
+                    _ => {}
                 }
                 // Strictly older snapshots lose; an equal one (a replay) re-applies and
                 // converges to the same state.
@@ -304,9 +431,20 @@ impl Engine {
                 }
                 Ok(Effect::Applied)
             }
-            BillingEventKind::SubscriptionDeleted { customer, .. } => {
-                if self.d.subscriptions.get(customer).await?.is_none() {
+            BillingEventKind::SubscriptionDeleted {
+                customer,
+                provider_subscription_id,
+            } => {
+                let Some(current) = self.d.subscriptions.get(customer).await? else {
                     return Ok(Effect::Ignored("no subscription for this customer".into()));
+                };
+                if let (Some(ours), Some(theirs)) =
+                    (&current.provider_subscription_id, provider_subscription_id)
+                    && ours != theirs
+                {
+                    return Ok(Effect::Ignored(format!(
+                        "about subscription {theirs}; the customer's is {ours}"
+                    )));
                 }
                 self.update_subscription(customer, "subscription.canceled", caller, |s| {
                     Ok(
@@ -334,10 +472,17 @@ impl Engine {
             }
             BillingEventKind::InvoicePaid { customer, invoice } => {
                 self.store_invoice(customer, invoice, caller).await?;
+                if self.snapshot_driven(&event.provider) {
+                    return self.grant_renewal(customer, invoice, caller).await;
+                }
                 self.on_payment(customer, invoice, true, caller).await
             }
             BillingEventKind::InvoicePaymentFailed { customer, invoice } => {
                 self.store_invoice(customer, invoice, caller).await?;
+                if self.snapshot_driven(&event.provider) {
+                    // The provider's subscription snapshot (past_due) moves the status.
+                    return Ok(Effect::Applied);
+                }
                 self.on_payment(customer, invoice, false, caller).await
             }
             BillingEventKind::PaymentActionRequired { customer, invoice } => {
@@ -347,12 +492,26 @@ impl Engine {
         }
     }
 
+    /// Records an invoice; a settled one (paid, void, uncollectible) is never taken back to
+    /// draft or open by a late delivery of an older event about it.
     async fn store_invoice(
         &self,
         customer: &CustomerId,
         invoice: &Invoice,
         caller: &Caller,
     ) -> Result<(), EngineError> {
+        let settled = |s: InvoiceStatus| {
+            matches!(
+                s,
+                InvoiceStatus::Paid | InvoiceStatus::Void | InvoiceStatus::Uncollectible
+            )
+        };
+        let stored = self.d.invoices.list(customer).await?;
+        if let Some(known) = stored.iter().find(|i| i.id == invoice.id)
+            && (known == invoice || (settled(known.status) && !settled(invoice.status)))
+        {
+            return Ok(());
+        }
         self.d.invoices.upsert(invoice).await?;
         self.journal(
             caller,
@@ -362,6 +521,103 @@ impl Engine {
             snapshot(invoice),
         )
         .await
+    }
+
+    /// A paid invoice of a period after the subscription's first credits the plan's renewal
+    /// grant, once per period.
+    async fn grant_renewal(
+        &self,
+        customer: &CustomerId,
+        invoice: &Invoice,
+        caller: &Caller,
+    ) -> Result<Effect, EngineError> {
+        let Some(sub) = self.d.subscriptions.get(customer).await? else {
+            return Err(EngineError::Conflict(
+                "invoice paid before its subscription is known; retried later".into(),
+            ));
+        };
+        if let Some(p) = invoice.period.filter(|p| p.start > sub.created_at) {
+            let plan = self.plan(&sub.plan).await?;
+            self.grant_plan_credits(
+                customer,
+                &plan,
+                GrantTrigger::Renewal,
+                &p.start.timestamp().to_string(),
+                caller,
+            )
+            .await?;
+        }
+        Ok(Effect::Applied)
+    }
+
+    /// The provider's subscription, first seen in one of its snapshots (a subscription made
+    /// at the provider, or news that came before the checkout's): built through the state
+    /// machine and stored in place of `replacing`, if any.
+    async fn adopt_subscription(
+        &self,
+        event: &BillingEvent,
+        replacing: Option<Subscription>,
+        caller: &Caller,
+    ) -> Result<Effect, EngineError> {
+        let Some(snap) = event.provider_snapshot() else {
+            return Err(EngineError::unexpected("only snapshots can be adopted"));
+        };
+        let mut customer = self.live_customer(event.customer()).await?;
+        if let BillingEventKind::SubscriptionUpdated {
+            provider_customer_id: Some(linked),
+            ..
+        } = &event.kind
+            && customer.provider_customer_id.is_none()
+        {
+            customer.provider_customer_id = Some(linked.clone());
+            self.d.customers.update(&customer).await?;
+        }
+        let (Some(plan), Some(interval), Some(_)) = (&snap.plan, snap.interval, snap.period) else {
+            return Err(EngineError::invalid(
+                "the provider's subscription names no known plan or period; map its price to a plan (tollgate stripe sync)",
+            ));
+        };
+        let plan = self.plan(plan).await?;
+        let now = self.now();
+        let mut next = Subscription::incomplete(
+            customer.id.clone(),
+            plan.code.clone(),
+            interval,
+            customer.currency,
+            now,
+        )
+        .apply(Transition::SyncFromProvider(snap.clone()), now)?
+        .apply(
+            Transition::LinkProvider {
+                customer_id: customer.provider_customer_id.clone(),
+                subscription_id: snap.provider_subscription_id.clone(),
+            },
+            now,
+        )?;
+        next.version = replacing.as_ref().map_or(1, |s| s.version + 1);
+        self.d
+            .subscriptions
+            .save(&next, replacing.as_ref().map(|s| s.version))
+            .await?;
+        self.journal(
+            caller,
+            "subscription.adopted",
+            format!("subscription:{}", customer.id),
+            replacing.as_ref().and_then(snapshot),
+            snapshot(&next),
+        )
+        .await?;
+        if next.status.grants_access() {
+            self.grant_plan_credits(
+                &customer.id,
+                &plan,
+                GrantTrigger::Start,
+                &next.current_period.start.timestamp().to_string(),
+                caller,
+            )
+            .await?;
+        }
+        Ok(Effect::Applied)
     }
 
     /// A payment outcome moves the subscription unless the invoice is for a period older than

@@ -1,7 +1,7 @@
 //! Operator use cases on the catalog: features, plans, token prices; and seeding from a
 //! catalog file at start-up.
 
-use tollgate_kernel::{FeatureCode, PlanCode};
+use tollgate_kernel::{Currency, FeatureCode, Interval, PlanCode};
 use tollgate_plans::{Catalog, Feature, Plan};
 use tollgate_pricing::TokenPrice;
 
@@ -249,5 +249,47 @@ impl Engine {
             .await?;
         }
         Ok(created)
+    }
+
+    /// Records the provider's price id on a plan's price (`tollgate stripe sync`), if that
+    /// price still has this amount. Answers whether it changed anything.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown plan; store failures.
+    pub async fn link_provider_price(
+        &self,
+        plan: &PlanCode,
+        currency: Currency,
+        interval: Interval,
+        amount_minor: i64,
+        provider_price_id: &str,
+        caller: &Caller,
+    ) -> Result<bool, EngineError> {
+        let mut stored = self
+            .d
+            .plans
+            .get_plan(plan)
+            .await?
+            .ok_or_else(|| EngineError::not_found("plan", plan))?;
+        let before = snapshot(&stored);
+        let Some(price) = stored.prices.iter_mut().find(|p| {
+            p.currency == currency && p.interval == interval && p.amount_minor == amount_minor
+        }) else {
+            return Ok(false);
+        };
+        if price.stripe_price_id.as_deref() == Some(provider_price_id) {
+            return Ok(false);
+        }
+        price.stripe_price_id = Some(provider_price_id.to_owned());
+        self.d.plans.upsert_plan(&stored).await?;
+        self.journal(
+            caller,
+            "plan.price_linked",
+            format!("plan:{plan}"),
+            before,
+            snapshot(&stored),
+        )
+        .await?;
+        Ok(true)
     }
 }

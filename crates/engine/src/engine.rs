@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tollgate_billing::{
-    BillingAdapter, CustomerRepository, InvoiceRepository, SubscriptionRepository,
+    BillingAdapter, CustomerRepository, EventDecoder, InvoiceRepository, SubscriptionRepository,
 };
 use tollgate_kernel::{Clock, ClockControl, Timestamp};
 use tollgate_plans::{FeatureRepository, OverrideRepository, PlanRepository};
@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) d: EngineDeps,
     /// The Redis hot path, when configured.
     pub(crate) hot: Option<Arc<HotPath>>,
+    /// Decodes the raw events of a webhook-driven provider (Stripe) when they are processed.
+    pub(crate) decoder: Option<Arc<dyn EventDecoder>>,
     pub(crate) contexts: Arc<ContextCache>,
 }
 
@@ -84,6 +86,7 @@ impl Engine {
         Self {
             d: deps,
             hot: None,
+            decoder: None,
             contexts,
         }
     }
@@ -103,6 +106,15 @@ impl Engine {
     #[must_use]
     pub fn with_hot_path(mut self, hot: Arc<HotPath>) -> Self {
         self.hot = Some(hot);
+        self
+    }
+
+    /// Decodes raw events of `decoder.provider()` stored by [`Engine::receive_raw_event`].
+    /// Such a provider sends snapshots of its subscriptions: their status follows those
+    /// snapshots alone, and its invoice events only record invoices and renewals.
+    #[must_use]
+    pub fn with_event_decoder(mut self, decoder: Arc<dyn EventDecoder>) -> Self {
+        self.decoder = Some(decoder);
         self
     }
 

@@ -19,6 +19,8 @@ const MAX_ADVANCE_SECONDS: i64 = 5 * 366 * 24 * 3600;
 const MAX_STEPS: usize = 10_000;
 /// Failed billing events are retried this many times by the jobs; after that, replay by hand.
 const MAX_EVENT_ATTEMPTS: i32 = 5;
+/// A `received` event this old was not taken up by the request that logged it.
+const STUCK_AFTER_SECONDS: i64 = 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -125,6 +127,24 @@ impl Engine {
                 self.process_billing_event(&rec.provider, &rec.event_id, true, caller)
                     .await?;
             }
+        }
+        // Received but never processed (the process stopped between logging a webhook and
+        // applying it): taken up once they are clearly not in flight.
+        let stuck = self
+            .d
+            .events
+            .list(&WebhookQuery {
+                status: Some(EventStatus::Received),
+                ..WebhookQuery::default()
+            })
+            .await?;
+        for rec in stuck
+            .into_iter()
+            .filter(|r| now >= r.received_at + Duration::seconds(STUCK_AFTER_SECONDS))
+        {
+            report.retried_events += 1;
+            self.process_billing_event(&rec.provider, &rec.event_id, false, caller)
+                .await?;
         }
         Ok(report)
     }

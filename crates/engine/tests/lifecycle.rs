@@ -350,6 +350,7 @@ fn updated(
         provider: "fake".into(),
         occurred_at: t(at),
         kind: BillingEventKind::SubscriptionUpdated {
+            provider_customer_id: None,
             customer: cid(customer),
             provider_subscription_id: Some("fsub_x".into()),
             plan: Some(pc(plan)),
@@ -361,6 +362,24 @@ fn updated(
             provider_updated_at: t(at),
         },
     }
+}
+
+/// `e` about the provider subscription the customer actually has.
+async fn about_current(h: &Harness, mut e: BillingEvent) -> BillingEvent {
+    let current = h
+        .engine
+        .subscription(e.customer())
+        .await
+        .unwrap()
+        .provider_subscription_id;
+    if let BillingEventKind::SubscriptionUpdated {
+        provider_subscription_id,
+        ..
+    } = &mut e.kind
+    {
+        *provider_subscription_id = current;
+    }
+    e
 }
 
 #[tokio::test]
@@ -410,10 +429,8 @@ async fn duplicated_and_shuffled_events_converge_to_the_in_order_state() {
         let h = harness().await;
         h.subscribed("acme", "team").await;
         for i in order {
-            h.engine
-                .receive_billing_event(&events[i], &h.caller)
-                .await
-                .unwrap();
+            let e = about_current(&h, events[i].clone()).await;
+            h.engine.receive_billing_event(&e, &h.caller).await.unwrap();
         }
         let s = h.engine.subscription(&cid("acme")).await.unwrap();
         finals.push((s.plan, s.status, s.cancel_at_period_end));
@@ -434,6 +451,7 @@ async fn the_same_event_a_hundred_times_has_one_effect_and_failures_are_replayab
         "team",
         true,
     );
+    let e = about_current(&h, e).await;
     let mut processed = 0;
     for _ in 0..100 {
         if h.engine.receive_billing_event(&e, &h.caller).await.unwrap() == ApplyOutcome::Processed {
@@ -462,6 +480,7 @@ async fn the_same_event_a_hundred_times_has_one_effect_and_failures_are_replayab
         "gold",
         false,
     );
+    let bad = about_current(&h, bad).await;
     assert!(matches!(
         h.engine
             .receive_billing_event(&bad, &h.caller)

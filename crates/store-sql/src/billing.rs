@@ -92,6 +92,18 @@ impl CustomerRepository for SqlStore {
         }
         Ok(())
     }
+
+    async fn find_by_provider_id(
+        &self,
+        provider_customer_id: &str,
+    ) -> Result<Option<Customer>, BillingStoreError> {
+        let row = customer::entity::Entity::find()
+            .filter(customer::entity::Column::ProviderCustomerId.eq(provider_customer_id))
+            .one(self.db())
+            .await
+            .map_err(db_error)?;
+        row.map(|r| decoded(customer::from_row(r))).transpose()
+    }
 }
 
 #[async_trait::async_trait]

@@ -409,22 +409,3 @@ pub fn outcome_name(o: &ApplyOutcome) -> &'static str {
         ApplyOutcome::Failed(_) => "failed",
     }
 }
-
-/// Stripe's webhook endpoint; without the Stripe adapter configured there is nothing to verify
-/// signatures against, so every call is refused without reading further.
-#[utoipa::path(post, path = "/v1/webhooks/stripe", tag = "billing", security(()), request_body(content = String, description = "The raw event, signed in Stripe-Signature", content_type = "application/json"),
-    responses((status = 200, description = "Received")))]
-pub async fn stripe_webhook(state: Data) -> ApiResult<HttpResponse> {
-    if state.config.stripe_webhook_secret.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Stripe webhooks are not configured on this server (TOLLGATE_STRIPE_WEBHOOK_SECRET is unset)",
-        ));
-    }
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "billing_unavailable",
-        "this build has no Stripe adapter",
-    ))
-}

@@ -8,6 +8,7 @@ pub mod fake_billing;
 pub mod ops;
 pub mod subscriptions;
 pub mod usage;
+pub mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -103,7 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(fake_billing::configure)
     .configure(app_page::configure)
     // Stripe signs the raw bytes: outside the scope's body guard and idempotency records.
-    .route("/v1/webhooks/stripe", web::post().to(admin::stripe_webhook))
+    .route("/v1/webhooks/stripe", web::post().to(webhooks::stripe))
     .service(
         web::scope("/v1")
             // Inner first: the body guard runs before idempotency reads the body.

@@ -937,6 +937,7 @@ fn due_jobs_follow_the_status() {
 fn provider_events_become_sync_transitions() {
     use crate::BillingEventKind;
     let updated = |at: Timestamp| BillingEventKind::SubscriptionUpdated {
+        provider_customer_id: None,
         customer: acme(),
         provider_subscription_id: Some("sub_1".into()),
         plan: Some(plan("team")),
