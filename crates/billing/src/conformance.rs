@@ -75,7 +75,7 @@ pub async fn customers(repo: Arc<dyn CustomerRepository>) {
     let provider_id = format!("cus_{}", c.id);
     assert_eq!(
         ok(
-            repo.find_by_provider_id(&provider_id).await,
+            repo.find_by_provider_customer(&provider_id).await,
             "find before link"
         ),
         None
@@ -91,7 +91,7 @@ pub async fn customers(repo: Arc<dyn CustomerRepository>) {
     );
     assert_eq!(
         ok(
-            repo.find_by_provider_id(&provider_id).await,
+            repo.find_by_provider_customer(&provider_id).await,
             "find by provider id"
         ),
         Some(updated),

@@ -51,7 +51,7 @@ impl CustomerRepository for MemoryCustomers {
         }
     }
 
-    async fn find_by_provider_id(
+    async fn find_by_provider_customer(
         &self,
         provider_customer_id: &str,
     ) -> Result<Option<Customer>, BillingStoreError> {
@@ -200,12 +200,12 @@ impl CustomerRepository for MemoryBillingStore {
         self.customers.update(c).await
     }
 
-    async fn find_by_provider_id(
+    async fn find_by_provider_customer(
         &self,
         provider_customer_id: &str,
     ) -> Result<Option<Customer>, BillingStoreError> {
         self.customers
-            .find_by_provider_id(provider_customer_id)
+            .find_by_provider_customer(provider_customer_id)
             .await
     }
 }

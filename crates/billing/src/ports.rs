@@ -79,7 +79,7 @@ pub trait CustomerRepository: Send + Sync {
     async fn update(&self, c: &Customer) -> Result<(), BillingStoreError>;
 
     /// The customer linked to the provider's customer id (`cus_…`), if any.
-    async fn find_by_provider_id(
+    async fn find_by_provider_customer(
         &self,
         provider_customer_id: &str,
     ) -> Result<Option<Customer>, BillingStoreError>;

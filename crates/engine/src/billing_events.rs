@@ -26,7 +26,7 @@ impl ProviderDirectory for Directory<'_> {
         self.0
             .d
             .customers
-            .find_by_provider_id(provider_customer_id)
+            .find_by_provider_customer(provider_customer_id)
             .await
             .map_err(|e| BillingError::Unexpected(Box::new(e)))
     }

@@ -93,7 +93,7 @@ impl CustomerRepository for SqlStore {
         Ok(())
     }
 
-    async fn find_by_provider_id(
+    async fn find_by_provider_customer(
         &self,
         provider_customer_id: &str,
     ) -> Result<Option<Customer>, BillingStoreError> {
