@@ -16,6 +16,9 @@ pub mod objects;
 pub mod signature;
 pub mod sync;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 mod adapter;
 mod decode;
 
