@@ -12,6 +12,7 @@ mod m20261122_000003_ledger;
 mod m20261122_000004_counters;
 mod m20261122_000005_idempotency;
 mod m20261122_000006_counter_epochs;
+mod m20261122_000007_meter_reports;
 
 /// Runs Tollgate's migrations (`Migrator::up(&db, None)`).
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_counters::Migration),
             Box::new(m20261122_000005_idempotency::Migration),
             Box::new(m20261122_000006_counter_epochs::Migration),
+            Box::new(m20261122_000007_meter_reports::Migration),
         ]
     }
 }

@@ -179,7 +179,9 @@ impl Application {
             .engine(clock, control, billing, Some(GroupCommit::default()))
             .with_context_cache(Duration::from_millis(config.context_cache_ms));
         if let Some(adapter) = stripe {
-            engine = engine.with_event_decoder(adapter);
+            engine = engine
+                .with_event_decoder(adapter)
+                .with_meter_reports(Arc::new(store.clone()));
         }
         if let Some(url) = &config.redis_url {
             engine = engine.with_hot_path(hot_path(url, &config.redis_prefix, &store).await?);

@@ -131,6 +131,7 @@ impl State {
             at,
             BillingEventKind::SubscriptionUpdated {
                 provider_customer_id: None,
+                started: false,
                 customer: sub.customer.clone(),
                 provider_subscription_id: Some(sub.id.clone()),
                 plan: Some(sub.plan.clone()),

@@ -48,6 +48,7 @@ pub(crate) fn snapshot_event(
         kind: BillingEventKind::SubscriptionUpdated {
             customer,
             provider_customer_id: sub.customer.as_ref().map(|c| c.id().to_owned()),
+            started: false,
             provider_subscription_id: Some(sub.id.clone()),
             plan,
             interval,
@@ -213,7 +214,11 @@ impl EventDecoder for StripeBilling {
             | "customer.subscription.paused"
             | "customer.subscription.resumed" => {
                 let sub: objects::Subscription = read("subscription", object)?;
-                self.subscription_event(&event, &sub, directory).await?
+                let mut snapshot = self.subscription_event(&event, &sub, directory).await?;
+                if let BillingEventKind::SubscriptionUpdated { started, .. } = &mut snapshot.kind {
+                    *started = event.kind == "customer.subscription.created";
+                }
+                snapshot
             }
             "customer.subscription.trial_will_end" => {
                 let sub: objects::Subscription = read("subscription", object)?;

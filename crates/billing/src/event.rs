@@ -38,6 +38,10 @@ pub enum BillingEventKind {
         /// The provider's customer (`cus_…`), linked to ours when not yet.
         #[serde(default)]
         provider_customer_id: Option<String>,
+        /// This snapshot is the subscription's creation: its plan is the one the customer
+        /// started on (credited once, whatever order the snapshots arrive in).
+        #[serde(default)]
+        started: bool,
         provider_subscription_id: Option<String>,
         plan: Option<PlanCode>,
         interval: Option<Interval>,
@@ -180,6 +184,7 @@ mod tests {
             kind: BillingEventKind::SubscriptionUpdated {
                 customer: acme,
                 provider_customer_id: None,
+                started: false,
                 provider_subscription_id: Some("sub_1".into()),
                 plan: None,
                 interval: None,

@@ -361,75 +361,35 @@ impl Engine {
             }
             BillingEventKind::SubscriptionUpdated {
                 customer,
-                provider_updated_at,
                 provider_subscription_id,
                 plan,
-                status,
+                period,
+                started,
                 ..
             } => {
-                // Everything that can fail is checked before anything changes.
-                if let Some(code) = plan {
-                    self.plan(code).await?;
-                }
-                let Some(current) = self.d.subscriptions.get(customer).await? else {
-                    return self.adopt_subscription(event, None, caller).await;
-                };
-                match (&current.provider_subscription_id, provider_subscription_id) {
-                    (Some(ours), Some(theirs)) if ours != theirs => {
-                        // A new subscription at the provider after ours ended replaces it;
-                        // news of another one while ours runs is not ours to apply.
-                        return if current.status == SubscriptionStatus::Canceled
-                            && *status != SubscriptionStatus::Canceled
-                        {
-                            self.adopt_subscription(event, Some(current), caller).await
-                        } else {
-                            Ok(Effect::Ignored(format!(
-                                "about subscription {theirs}; the customer's is {ours}"
-                            )))
-                        };
-                    }
-                    (None, Some(_))
-                        if *status != SubscriptionStatus::Canceled
-                            || current.status == SubscriptionStatus::Canceled =>
-                    {
-                        // A local trial (or a lapsed local subscription) gives way to the
-                        // provider's subscription.
-                        return self.adopt_subscription(event, Some(current), caller).await;
-                    }
-                    _ => {}
-                }
-                // Strictly older snapshots lose; an equal one (a replay) re-applies and
-                // converges to the same state.
-                if current
-                    .provider_updated_at
-                    .is_some_and(|seen| seen > *provider_updated_at)
+                let effect = self.apply_snapshot(event, caller).await?;
+                // The plan a subscription started on is credited from its creation event even
+                // when newer news already moved the state on.
+                if *started
+                    && let (Some(plan), Some(period)) = (plan, period)
+                    && self
+                        .d
+                        .subscriptions
+                        .get(customer)
+                        .await?
+                        .is_some_and(|s| s.provider_subscription_id == *provider_subscription_id)
                 {
-                    return Ok(Effect::Ignored(
-                        "older than the state already applied".into(),
-                    ));
-                }
-                let before_plan = current.plan.clone();
-                let kind = event.kind.clone();
-                let updated = self
-                    .update_subscription(customer, "subscription.synced", caller, |s| {
-                        Ok(Some(Transition::from_provider_event(s, &kind)?))
-                    })
+                    let plan = self.plan(plan).await?;
+                    self.grant_plan_credits(
+                        customer,
+                        &plan,
+                        GrantTrigger::Start,
+                        &period.start.timestamp().to_string(),
+                        caller,
+                    )
                     .await?;
-                if updated.plan != before_plan {
-                    let from = self.plan(&before_plan).await?;
-                    let to = self.plan(&updated.plan).await?;
-                    if tollgate_plans::compare(&from, &to) == tollgate_plans::PlanChange::Upgrade {
-                        self.grant_plan_credits(
-                            customer,
-                            &to,
-                            GrantTrigger::Upgrade,
-                            &updated.current_period.start.timestamp().to_string(),
-                            caller,
-                        )
-                        .await?;
-                    }
                 }
-                Ok(Effect::Applied)
+                Ok(effect)
             }
             BillingEventKind::SubscriptionDeleted {
                 customer,
@@ -471,6 +431,7 @@ impl Engine {
                 Ok(Effect::Applied)
             }
             BillingEventKind::InvoicePaid { customer, invoice } => {
+                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 if self.snapshot_driven(&event.provider) {
                     return self.grant_renewal(customer, invoice, caller).await;
@@ -478,6 +439,7 @@ impl Engine {
                 self.on_payment(customer, invoice, true, caller).await
             }
             BillingEventKind::InvoicePaymentFailed { customer, invoice } => {
+                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 if self.snapshot_driven(&event.provider) {
                     // The provider's subscription snapshot (past_due) moves the status.
@@ -486,6 +448,7 @@ impl Engine {
                 self.on_payment(customer, invoice, false, caller).await
             }
             BillingEventKind::PaymentActionRequired { customer, invoice } => {
+                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 Ok(Effect::Applied)
             }
@@ -521,6 +484,89 @@ impl Engine {
             snapshot(invoice),
         )
         .await
+    }
+
+    /// A provider's snapshot of the subscription: adopted, applied, or ignored when older than
+    /// the one applied or about another subscription.
+    async fn apply_snapshot(
+        &self,
+        event: &BillingEvent,
+        caller: &Caller,
+    ) -> Result<Effect, EngineError> {
+        let BillingEventKind::SubscriptionUpdated {
+            customer,
+            provider_updated_at,
+            provider_subscription_id,
+            plan,
+            status,
+            ..
+        } = &event.kind
+        else {
+            return Err(EngineError::unexpected("not a snapshot"));
+        };
+        // Everything that can fail is checked before anything changes.
+        if let Some(code) = plan {
+            self.plan(code).await?;
+        }
+        let Some(current) = self.d.subscriptions.get(customer).await? else {
+            return self.adopt_subscription(event, None, caller).await;
+        };
+        match (&current.provider_subscription_id, provider_subscription_id) {
+            (Some(ours), Some(theirs)) if ours != theirs => {
+                // A new subscription at the provider after ours ended replaces it;
+                // news of another one while ours runs is not ours to apply.
+                return if current.status == SubscriptionStatus::Canceled
+                    && *status != SubscriptionStatus::Canceled
+                {
+                    self.adopt_subscription(event, Some(current), caller).await
+                } else {
+                    Ok(Effect::Ignored(format!(
+                        "about subscription {theirs}; the customer's is {ours}"
+                    )))
+                };
+            }
+            (None, Some(_))
+                if *status != SubscriptionStatus::Canceled
+                    || current.status == SubscriptionStatus::Canceled =>
+            {
+                // A local trial (or a lapsed local subscription) gives way to the
+                // provider's subscription.
+                return self.adopt_subscription(event, Some(current), caller).await;
+            }
+            _ => {}
+        }
+        // Strictly older snapshots lose; an equal one (a replay) re-applies and
+        // converges to the same state.
+        if current
+            .provider_updated_at
+            .is_some_and(|seen| seen > *provider_updated_at)
+        {
+            return Ok(Effect::Ignored(
+                "older than the state already applied".into(),
+            ));
+        }
+        let before_plan = current.plan.clone();
+        let kind = event.kind.clone();
+        let updated = self
+            .update_subscription(customer, "subscription.synced", caller, |s| {
+                Ok(Some(Transition::from_provider_event(s, &kind)?))
+            })
+            .await?;
+        if updated.plan != before_plan {
+            let from = self.plan(&before_plan).await?;
+            let to = self.plan(&updated.plan).await?;
+            if tollgate_plans::compare(&from, &to) == tollgate_plans::PlanChange::Upgrade {
+                self.grant_plan_credits(
+                    customer,
+                    &to,
+                    GrantTrigger::Upgrade,
+                    &updated.current_period.start.timestamp().to_string(),
+                    caller,
+                )
+                .await?;
+            }
+        }
+        Ok(Effect::Applied)
     }
 
     /// A paid invoice of a period after the subscription's first credits the plan's renewal
@@ -607,16 +653,6 @@ impl Engine {
             snapshot(&next),
         )
         .await?;
-        if next.status.grants_access() {
-            self.grant_plan_credits(
-                &customer.id,
-                &plan,
-                GrantTrigger::Start,
-                &next.current_period.start.timestamp().to_string(),
-                caller,
-            )
-            .await?;
-        }
         Ok(Effect::Applied)
     }
 

@@ -17,7 +17,7 @@ use crate::audit::{AuditEntry, Caller};
 use crate::cache::{ContextCache, Invalidating};
 use crate::error::EngineError;
 use crate::hot::HotPath;
-use crate::ports::{AuditLog, BillingEventLog, Reconciler, UsageRecorder};
+use crate::ports::{AuditLog, BillingEventLog, MeterReportLog, Reconciler, UsageRecorder};
 
 /// Where quota counters are consumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,8 @@ pub struct Engine {
     pub(crate) hot: Option<Arc<HotPath>>,
     /// Decodes the raw events of a webhook-driven provider (Stripe) when they are processed.
     pub(crate) decoder: Option<Arc<dyn EventDecoder>>,
+    /// Where reported overage is remembered; without it overage is not reported.
+    pub(crate) meters: Option<Arc<dyn MeterReportLog>>,
     pub(crate) contexts: Arc<ContextCache>,
 }
 
@@ -87,6 +89,7 @@ impl Engine {
             d: deps,
             hot: None,
             decoder: None,
+            meters: None,
             contexts,
         }
     }
@@ -115,6 +118,14 @@ impl Engine {
     #[must_use]
     pub fn with_event_decoder(mut self, decoder: Arc<dyn EventDecoder>) -> Self {
         self.decoder = Some(decoder);
+        self
+    }
+
+    /// Reports soft-limit overage to the billing provider from the jobs, remembering what was
+    /// reported in `log` ([`Engine::report_overage`]).
+    #[must_use]
+    pub fn with_meter_reports(mut self, log: Arc<dyn MeterReportLog>) -> Self {
+        self.meters = Some(log);
         self
     }
 

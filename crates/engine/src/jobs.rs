@@ -30,6 +30,9 @@ pub struct JobReport {
     pub billing_events: usize,
     pub transitions: usize,
     pub retried_events: usize,
+    /// Usage events whose soft-limit overage was reported to the billing provider.
+    #[serde(default)]
+    pub overage_reported: usize,
     pub failures: Vec<String>,
 }
 
@@ -39,6 +42,7 @@ impl JobReport {
         self.billing_events += other.billing_events;
         self.transitions += other.transitions;
         self.retried_events += other.retried_events;
+        self.overage_reported += other.overage_reported;
         self.failures.extend(other.failures);
     }
 }
@@ -127,6 +131,10 @@ impl Engine {
                 self.process_billing_event(&rec.provider, &rec.event_id, true, caller)
                     .await?;
             }
+        }
+        match self.report_overage().await {
+            Ok(n) => report.overage_reported += n,
+            Err(e) => report.failures.push(format!("overage reporting: {e}")),
         }
         // Received but never processed (the process stopped between logging a webhook and
         // applying it): taken up once they are clearly not in flight.

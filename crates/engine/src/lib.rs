@@ -64,6 +64,7 @@ mod hot;
 mod jobs;
 mod leases;
 pub mod memory;
+mod metering;
 mod ports;
 mod reconcile;
 mod revenue;
@@ -89,7 +90,7 @@ pub use leases::Lease;
 pub use ports::{
     AuditError, AuditLog, BillingEventLog, BillingEventRecord, CommitError, CommitOutcome,
     CounterAuthority, CounterHome, CounterStep, EventLogError, EventStatus, Fence, FinalizeFn,
-    Finalized, Reconciler, UsageCommit, UsageRecorder, WebhookQuery,
+    Finalized, MeterReportLog, Reconciler, UsageCommit, UsageRecorder, WebhookQuery,
 };
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use tenants::{CustomerSummary, UsageSummary};

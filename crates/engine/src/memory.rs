@@ -651,3 +651,42 @@ impl Engine {
         (engine, stores)
     }
 }
+
+/// [`crate::MeterReportLog`] in memory.
+#[derive(Debug, Default)]
+pub struct MemoryMeterReports {
+    rows: Mutex<std::collections::BTreeMap<String, (CustomerId, i64, Timestamp)>>,
+}
+
+#[async_trait::async_trait]
+impl crate::MeterReportLog for MemoryMeterReports {
+    async fn reported(
+        &self,
+        event_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, crate::EventLogError> {
+        let rows = self
+            .rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(event_ids
+            .iter()
+            .filter(|id| rows.contains_key(*id))
+            .cloned()
+            .collect())
+    }
+
+    async fn record(
+        &self,
+        event_id: &str,
+        customer: &CustomerId,
+        quantity: i64,
+        at: Timestamp,
+    ) -> Result<(), crate::EventLogError> {
+        self.rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(event_id.to_owned())
+            .or_insert((customer.clone(), quantity, at));
+        Ok(())
+    }
+}

@@ -339,3 +339,30 @@ pub trait Reconciler: Send + Sync {
         repair: bool,
     ) -> Result<DriftReport, UsageLogError>;
 }
+
+/// Which usage events' overage has been reported to the billing provider (Stripe meter
+/// events), so each is reported once.
+#[async_trait]
+pub trait MeterReportLog: Send + Sync + std::fmt::Debug {
+    /// Of `event_ids`, those already reported.
+    ///
+    /// # Errors
+    /// [`EventLogError`] on infrastructure failure.
+    async fn reported(
+        &self,
+        event_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, EventLogError>;
+
+    /// Records that `event_id`'s `quantity` overage units were reported at `at` (a second
+    /// record of the same event changes nothing).
+    ///
+    /// # Errors
+    /// [`EventLogError`] on infrastructure failure.
+    async fn record(
+        &self,
+        event_id: &str,
+        customer: &CustomerId,
+        quantity: i64,
+        at: Timestamp,
+    ) -> Result<(), EventLogError>;
+}

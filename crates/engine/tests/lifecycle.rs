@@ -351,6 +351,7 @@ fn updated(
         occurred_at: t(at),
         kind: BillingEventKind::SubscriptionUpdated {
             provider_customer_id: None,
+            started: false,
             customer: cid(customer),
             provider_subscription_id: Some("fsub_x".into()),
             plan: Some(pc(plan)),

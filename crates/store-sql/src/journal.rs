@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod events;
+mod meters;
 
 #[allow(
     unused_imports,

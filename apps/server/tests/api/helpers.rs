@@ -58,6 +58,11 @@ pub fn catalog_path() -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed by `configure` before the server starts.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -67,6 +72,7 @@ pub async fn spawn_app() -> TestApp {
     config.admin_key = Some(Secret::new(ADMIN_KEY));
     config.catalog = Some(catalog_path().into());
     config.jobs_interval_seconds = 0;
+    configure(&mut config);
     let clock = Arc::new(ManualClock::new(start_time()));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(

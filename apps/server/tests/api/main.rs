@@ -13,3 +13,4 @@ mod idempotency;
 mod lifecycle;
 mod race;
 mod smoke;
+mod stripe_webhooks;

@@ -938,6 +938,7 @@ fn provider_events_become_sync_transitions() {
     use crate::BillingEventKind;
     let updated = |at: Timestamp| BillingEventKind::SubscriptionUpdated {
         provider_customer_id: None,
+        started: false,
         customer: acme(),
         provider_subscription_id: Some("sub_1".into()),
         plan: Some(plan("team")),
