@@ -7,7 +7,6 @@
 //! subscription update: checkout, portal, plan changes, previews and usage reports are covered
 //! against an HTTP double instead. Plans here are legacy plans, whose ids stand where price ids
 //! go.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;

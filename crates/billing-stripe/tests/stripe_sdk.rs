@@ -1,7 +1,6 @@
 //! Stripe's official SDK (stripe-python, pinned by `tools/stripe-venv`) as an independent check
 //! of Tollgate's webhook signatures: what it signs, Tollgate verifies; what Tollgate signs, it
 //! accepts; and both refuse the same forgeries.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tollgate_billing_stripe::DEFAULT_TOLERANCE_SECONDS;

@@ -13,4 +13,5 @@ mod idempotency;
 mod lifecycle;
 mod race;
 mod smoke;
+mod stripe_production;
 mod stripe_webhooks;
