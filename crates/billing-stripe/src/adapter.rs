@@ -54,6 +54,8 @@ struct Schedule {
     id: String,
     #[serde(default)]
     phases: Vec<SchedulePhase>,
+    #[serde(default)]
+    current_phase: Option<SchedulePhase>,
 }
 
 /// The metadata Tollgate puts on checkout sessions and subscriptions, read back by webhooks.
@@ -94,6 +96,9 @@ fn price_id<'a>(
     })
 }
 
+/// Pages of 100 read for one invoice list (10,000 invoices).
+const MAX_INVOICE_PAGES: usize = 100;
+
 /// Whole seconds: Stripe's events carry seconds, and an equal instant re-applies.
 fn seconds(at: Timestamp) -> Timestamp {
     objects::at(at.timestamp()).unwrap_or(at)
@@ -127,6 +132,34 @@ impl StripeBilling {
             sub,
             Some(plan),
         )
+    }
+
+    /// Releases the subscription schedule of a pending downgrade, if any: Stripe refuses to
+    /// change the cancellation or the price of a subscription a schedule manages, and an
+    /// upgrade or a cancellation supersedes the downgrade.
+    async fn release_schedule(
+        &self,
+        current: &objects::Subscription,
+        key: &str,
+    ) -> Result<(), BillingError> {
+        let Some(schedule) = &current.schedule else {
+            return Ok(());
+        };
+        let _: IdOnly = self
+            .api
+            .send(
+                "release subscription schedule",
+                Some(&format!("{key}:release")),
+                || {
+                    Api::raw(
+                        StripeMethod::Post,
+                        &format!("/subscription_schedules/{}/release", schedule.id()),
+                        &BTreeMap::new(),
+                    )
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     async fn schedule_downgrade(
@@ -169,8 +202,9 @@ impl StripeBilling {
             }
         };
         let start = schedule
-            .phases
-            .first()
+            .current_phase
+            .as_ref()
+            .or(schedule.phases.first())
             .and_then(|p| p.start_date)
             .unwrap_or(period.start.timestamp());
         let mut form = BTreeMap::new();
@@ -306,6 +340,8 @@ impl BillingAdapter for StripeBilling {
                     .ok_or_else(|| {
                         BillingError::Invalid("the Stripe subscription has no item".into())
                     })?;
+                self.release_schedule(&current, &req.idempotency_key)
+                    .await?;
                 let meta = tags(&req.subscription.customer, &req.plan, req.interval);
                 let updated: objects::Subscription = self
                     .api
@@ -398,6 +434,8 @@ impl BillingAdapter for StripeBilling {
     async fn cancel(&self, req: &CancelRequest) -> Result<Vec<BillingEvent>, BillingError> {
         let sub_id = provider_subscription(&req.subscription)?;
         let key = &req.idempotency_key;
+        let current = self.retrieve_subscription(sub_id).await?;
+        self.release_schedule(&current, key).await?;
         let answered: objects::Subscription = if req.at_period_end {
             self.api
                 .send("cancel at period end", Some(key), || {
@@ -471,20 +509,29 @@ impl BillingAdapter for StripeBilling {
         let Some(stripe_customer) = customer.provider_customer_id.as_deref() else {
             return Ok(vec![]);
         };
-        let page: objects::List<StripeInvoice> = self
-            .api
-            .send("list invoices", None, || {
-                ListInvoice::new()
-                    .customer(stripe_customer)
-                    .limit(100)
-                    .build()
-            })
-            .await?;
-        let mut invoices: Vec<Invoice> = page
-            .data
-            .iter()
-            .filter_map(|i| i.to_invoice(customer.id.clone()))
-            .collect();
+        let mut invoices: Vec<Invoice> = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_INVOICE_PAGES {
+            let page: objects::List<StripeInvoice> = self
+                .api
+                .send("list invoices", None, || {
+                    let mut req = ListInvoice::new().customer(stripe_customer).limit(100);
+                    if let Some(last) = &after {
+                        req = req.starting_after(last.clone());
+                    }
+                    req.build()
+                })
+                .await?;
+            after = page.data.last().and_then(|i| i.id.clone());
+            invoices.extend(
+                page.data
+                    .iter()
+                    .filter_map(|i| i.to_invoice(customer.id.clone())),
+            );
+            if !page.has_more || after.is_none() {
+                break;
+            }
+        }
         invoices.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         Ok(invoices)
     }

@@ -172,6 +172,10 @@ fn classify(e: StripeError) -> Attempt {
         StripeError::Stripe(err, status) => {
             let message = err.message.clone().unwrap_or_else(|| "no message".into());
             match status {
+                // The same key with other parameters never succeeds.
+                _ if err.type_ == ApiErrorsType::IdempotencyError => {
+                    Attempt::Final(BillingError::Invalid(message))
+                }
                 429 | 409 if err.type_ != ApiErrorsType::CardError => {
                     Attempt::Retryable(format!("{status}: {message}"))
                 }

@@ -133,6 +133,8 @@ impl SubscriptionItem {
 pub struct List<T> {
     #[serde(default = "Vec::new")]
     pub data: Vec<T>,
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -159,6 +159,8 @@ impl StripeBilling {
                                     .unit_amount(w.amount_minor)
                                     .recurring(CreatePriceRecurring::new(interval.clone()))
                                     .lookup_key(line.lookup_key.clone())
+                                    // An archived price may still hold the key.
+                                    .transfer_lookup_key(true)
                                     .metadata(meta.clone())
                                     .build()
                             },

@@ -442,7 +442,7 @@ async fn a_missing_subscription_is_not_found_and_not_retried() {
     let server = MockServer::start().await;
     answer(
         &server,
-        "DELETE",
+        "GET",
         &sub_path(),
         404,
         &fixture("error.resource_missing"),
@@ -577,6 +577,7 @@ async fn an_immediate_change_swaps_the_item_price_with_proration_and_answers_a_s
             occurred_at: ts(AT),
             kind: BillingEventKind::SubscriptionUpdated {
                 customer: acme(),
+                started: false,
                 provider_customer_id: Some(field("subscription", "/customer")),
                 provider_subscription_id: Some(field("subscription", "/id")),
                 plan: Some(plan("pro")),
@@ -660,10 +661,11 @@ async fn a_change_at_period_end_schedules_the_new_price_after_the_current_period
         Some(format!("{}:schedule", req.idempotency_key))
     );
     let update = &sent[2];
-    // The first phase keeps its start as Stripe made it; it ends with Stripe's period.
+    // The first phase keeps the current phase's start as Stripe made it; it ends with
+    // Stripe's period.
     assert_eq!(
         update.form,
-        expected_phases(int("subscription_schedule", "/phases/0/start_date"))
+        expected_phases(int("subscription_schedule", "/current_phase/start_date"))
     );
     assert_eq!(
         update.idempotency_key,
@@ -714,7 +716,7 @@ async fn a_change_at_period_end_reuses_the_subscriptions_schedule() {
     );
     assert_eq!(
         sent[2].form,
-        expected_phases(int("subscription_schedule", "/phases/0/start_date"))
+        expected_phases(int("subscription_schedule", "/current_phase/start_date"))
     );
     assert_eq!(
         sent[2].idempotency_key,
@@ -779,6 +781,7 @@ async fn a_preview_reads_the_proration_lines_of_stripes_invoice() {
 async fn cancel_at_period_end_sets_the_flag_and_answers_the_snapshot() {
     let server = MockServer::start().await;
     let cancelling = subscription_with(&[("/cancel_at_period_end", json!(true))]);
+    answer(&server, "GET", &sub_path(), 200, &fixture("subscription")).await;
     answer(&server, "POST", &sub_path(), 200, &cancelling).await;
     let stripe = adapter(&server, quick_retries(3));
     let req = CancelRequest {
@@ -791,11 +794,11 @@ async fn cancel_at_period_end_sets_the_flag_and_answers_the_snapshot() {
     let events = stripe.cancel(&req).await.unwrap();
 
     let sent = sent(&server).await;
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].route(), format!("POST {}", sub_path()));
-    assert_eq!(sent[0].form, params(&[("cancel_at_period_end", "true")]));
+    assert_eq!(sent.len(), 2, "no schedule to release");
+    assert_eq!(sent[1].route(), format!("POST {}", sub_path()));
+    assert_eq!(sent[1].form, params(&[("cancel_at_period_end", "true")]));
     assert_eq!(
-        sent[0].idempotency_key.as_deref(),
+        sent[1].idempotency_key.as_deref(),
         Some(req.idempotency_key.as_str())
     );
     assert_eq!(events.len(), 1);
@@ -820,6 +823,17 @@ async fn cancel_now_deletes_the_subscription() {
         ("/canceled_at", json!(AT)),
         ("/ended_at", json!(AT)),
     ]);
+    // A downgrade is pending: its schedule is released before the cancel.
+    let scheduled = subscription_with(&[("/schedule", json!("sub_sched_pending"))]);
+    answer(&server, "GET", &sub_path(), 200, &scheduled).await;
+    answer(
+        &server,
+        "POST",
+        "/v1/subscription_schedules/sub_sched_pending/release",
+        200,
+        &fixture("subscription_schedule"),
+    )
+    .await;
     answer(&server, "DELETE", &sub_path(), 200, &canceled).await;
     let stripe = adapter(&server, quick_retries(3));
     let req = CancelRequest {
@@ -832,11 +846,22 @@ async fn cancel_now_deletes_the_subscription() {
     let events = stripe.cancel(&req).await.unwrap();
 
     let sent = sent(&server).await;
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].route(), format!("DELETE {}", sub_path()));
-    assert!(sent[0].form.is_empty(), "{:?}", sent[0].form);
+    let routes: Vec<String> = sent.iter().map(|s| s.route()).collect();
     assert_eq!(
-        sent[0].idempotency_key.as_deref(),
+        routes,
+        [
+            format!("GET {}", sub_path()),
+            "POST /v1/subscription_schedules/sub_sched_pending/release".to_owned(),
+            format!("DELETE {}", sub_path()),
+        ]
+    );
+    assert_eq!(
+        sent[1].idempotency_key,
+        Some(format!("{}:release", req.idempotency_key))
+    );
+    assert!(sent[2].form.is_empty(), "{:?}", sent[2].form);
+    assert_eq!(
+        sent[2].idempotency_key.as_deref(),
         Some(req.idempotency_key.as_str())
     );
     assert_eq!(events.len(), 1);
@@ -1087,6 +1112,7 @@ async fn a_missing_price_is_created_with_its_product() {
             ("currency", "usd"),
             ("product", "tollgate_pro"),
             ("unit_amount", "4900"),
+            ("transfer_lookup_key", "true"),
             ("recurring[interval]", "month"),
             ("lookup_key", &lookup_key),
             ("metadata[tollgate_plan]", "pro"),

@@ -161,6 +161,7 @@ impl Subscribed {
                 trial_end,
                 cancel_at_period_end,
                 provider_updated_at,
+                started: _,
             } => {
                 assert_eq!(customer, &acme());
                 assert_eq!(provider_customer_id.as_deref(), Some(self.cus_id()));
