@@ -37,6 +37,7 @@ async fn round_trip(db: &TestDb) {
         "lease_slots",
         "idempotency_keys",
         "counter_epochs",
+        "meter_reports",
     ] {
         assert!(
             migrated.contains(&table.to_owned()),
@@ -52,18 +53,24 @@ async fn round_trip(db: &TestDb) {
             .is_empty()
     );
 
-    // One step back removes only the last migration's table.
+    // One step back removes only the last migration's table, the next the one before.
     Migrator::down(conn, Some(1)).await.unwrap();
-    let after_one = tables(db).await;
     let mut expected = migrated.clone();
-    expected.retain(|t| t != "counter_epochs");
-    assert_eq!(after_one, expected);
+    expected.retain(|t| t != "meter_reports");
+    assert_eq!(tables(db).await, expected);
     assert_eq!(
         Migrator::get_pending_migrations(conn).await.unwrap().len(),
         1
     );
+    Migrator::down(conn, Some(1)).await.unwrap();
+    expected.retain(|t| t != "counter_epochs");
+    assert_eq!(tables(db).await, expected);
+    assert_eq!(
+        Migrator::get_pending_migrations(conn).await.unwrap().len(),
+        2
+    );
 
-    // A second step removes the idempotency records, a third the counters' tables.
+    // The next removes the idempotency records, the one after the counters' tables.
     Migrator::down(conn, Some(1)).await.unwrap();
     expected.retain(|t| t != "idempotency_keys");
     assert_eq!(tables(db).await, expected);
@@ -74,7 +81,7 @@ async fn round_trip(db: &TestDb) {
     }
     assert_eq!(
         Migrator::get_pending_migrations(conn).await.unwrap().len(),
-        3
+        4
     );
 
     // All the way down leaves nothing but the migration bookkeeping.
