@@ -148,8 +148,13 @@ impl Application {
             &config.stripe_secret_key,
             config.mode,
         ) {
-            (Some(key), mode) => {
-                if webhook_secrets.is_empty() && mode == Mode::Production {
+            (Some(_), Mode::Demo) => {
+                return Err(StartError::Config(
+                    "Stripe runs in production mode (demo mode moves the clock and bills with the fake provider): set TOLLGATE_MODE=production, or unset TOLLGATE_STRIPE_SECRET_KEY".into(),
+                ));
+            }
+            (Some(key), Mode::Production) => {
+                if webhook_secrets.is_empty() {
                     return Err(StartError::Config(
                             "Stripe needs TOLLGATE_STRIPE_WEBHOOK_SECRET (whsec_…) to accept its webhooks".into(),
                         ));

@@ -12,7 +12,7 @@ use stripe_billing::invoice::{
 };
 use stripe_billing::subscription::{
     CancelSubscription, RetrieveSubscription, UpdateSubscription, UpdateSubscriptionItems,
-    UpdateSubscriptionProrationBehavior,
+    UpdateSubscriptionPaymentBehavior, UpdateSubscriptionProrationBehavior,
 };
 use stripe_checkout::CheckoutSessionMode;
 use stripe_checkout::checkout_session::{
@@ -352,7 +352,8 @@ impl BillingAdapter for StripeBilling {
                         UpdateSubscription::new(sub_id)
                             .items(vec![it])
                             .proration_behavior(UpdateSubscriptionProrationBehavior::AlwaysInvoice)
-                            .proration_date(req.at.timestamp())
+                            // A declined proration charge changes nothing at Stripe.
+                            .payment_behavior(UpdateSubscriptionPaymentBehavior::ErrorIfIncomplete)
                             .metadata(meta.clone())
                             .build()
                     })

@@ -183,6 +183,10 @@ fn classify(e: StripeError) -> Attempt {
                 _ if err.type_ == ApiErrorsType::CardError => {
                     Attempt::Final(BillingError::Declined(message))
                 }
+                // Our key is wrong or lacks a permission: not the caller's request at fault.
+                401 | 403 => Attempt::Final(BillingError::Unexpected(
+                    format!("Stripe refused Tollgate's API key ({status})").into(),
+                )),
                 404 => Attempt::Final(BillingError::NotFound(message)),
                 _ if err.code == Some(ApiErrorsCode::ResourceMissing) => {
                     Attempt::Final(BillingError::NotFound(message))

@@ -71,8 +71,19 @@ impl StripeBilling {
         stripe_customer: Option<&str>,
     ) -> Result<CustomerId, BillingError> {
         if let Some(id) = tagged.iter().flatten().find(|s| !s.is_empty()) {
-            return CustomerId::parse(*id)
-                .map_err(|e| BillingError::Invalid(format!("tagged customer id: {e}")));
+            let tagged = CustomerId::parse(*id)
+                .map_err(|e| BillingError::Invalid(format!("tagged customer id: {e}")))?;
+            // The tag must agree with the Stripe customer's link, when there is one.
+            if let Some(cus) = stripe_customer
+                && let Some(linked) = directory.customer_by_provider_id(cus).await?
+                && linked.id != tagged
+            {
+                return Err(BillingError::Invalid(format!(
+                    "the object is tagged for customer {tagged}, but Stripe customer {cus} is {}",
+                    linked.id
+                )));
+            }
+            return Ok(tagged);
         }
         let Some(cus) = stripe_customer else {
             return Err(BillingError::Invalid("the object names no customer".into()));
@@ -106,7 +117,16 @@ impl StripeBilling {
             .meta(META_INTERVAL)
             .and_then(objects::interval)
             .or(price.and_then(|p| p.interval()));
-        Ok(tagged.zip(interval))
+        match (tagged.zip(interval), price) {
+            (Some(found), _) => Ok(Some(found)),
+            // A price no plan maps to (a portal switch to an unsynced price) must not leave the
+            // customer on the old plan's entitlements while Stripe bills the new one.
+            (None, Some(p)) => Err(BillingError::Invalid(format!(
+                "Stripe price {} belongs to no plan; run `tollgate stripe sync` or set the catalog's stripe_price_id",
+                p.id
+            ))),
+            (None, None) => Ok(None),
+        }
     }
 
     async fn subscription_event(
@@ -162,6 +182,25 @@ impl StripeBilling {
 impl EventDecoder for StripeBilling {
     fn provider(&self) -> &'static str {
         PROVIDER
+    }
+
+    async fn refresh(
+        &self,
+        provider_subscription_id: &str,
+        customer: &CustomerId,
+        at: Timestamp,
+        directory: &dyn ProviderDirectory,
+    ) -> Result<Option<BillingEvent>, BillingError> {
+        let sub = self.retrieve_subscription(provider_subscription_id).await?;
+        let plan = self.plan(directory, &sub).await?;
+        snapshot_event(
+            format!("refresh:{provider_subscription_id}:{}", at.timestamp()),
+            at,
+            customer.clone(),
+            &sub,
+            plan,
+        )
+        .map(Some)
     }
 
     async fn decode(

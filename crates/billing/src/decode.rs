@@ -4,7 +4,7 @@
 //! stays in the log, and is retried once the rest has arrived.
 
 use crate::{BillingError, BillingEvent, Customer};
-use tollgate_kernel::{Interval, PlanCode};
+use tollgate_kernel::{CustomerId, Interval, PlanCode, Timestamp};
 
 /// What the engine knows that a decoder needs to name things in Tollgate's terms.
 ///
@@ -50,4 +50,21 @@ pub trait EventDecoder: Send + Sync + std::fmt::Debug {
         raw: &serde_json::Value,
         directory: &dyn ProviderDirectory,
     ) -> Result<Decoded, BillingError>;
+
+    /// The provider's subscription as it is now, as a snapshot of `customer` stamped `at`:
+    /// asked when two different snapshots carry the same instant (the provider's clock counts
+    /// seconds), so the newer state wins whichever arrived last. `None` when the provider
+    /// cannot say.
+    ///
+    /// # Errors
+    /// As [`EventDecoder::decode`].
+    async fn refresh(
+        &self,
+        _provider_subscription_id: &str,
+        _customer: &CustomerId,
+        _at: Timestamp,
+        _directory: &dyn ProviderDirectory,
+    ) -> Result<Option<BillingEvent>, BillingError> {
+        Ok(None)
+    }
 }

@@ -515,8 +515,12 @@ impl Engine {
             (Some(ours), Some(theirs)) if ours != theirs => {
                 // A new subscription at the provider after ours ended replaces it;
                 // news of another one while ours runs is not ours to apply.
+                let newer = current
+                    .provider_updated_at
+                    .is_none_or(|seen| *provider_updated_at > seen);
                 return if current.status == SubscriptionStatus::Canceled
                     && *status != SubscriptionStatus::Canceled
+                    && newer
                 {
                     self.adopt_subscription(event, Some(current), caller).await
                 } else {
@@ -535,8 +539,7 @@ impl Engine {
             }
             _ => {}
         }
-        // Strictly older snapshots lose; an equal one (a replay) re-applies and
-        // converges to the same state.
+        // Strictly older snapshots lose.
         if current
             .provider_updated_at
             .is_some_and(|seen| seen > *provider_updated_at)
@@ -545,8 +548,25 @@ impl Engine {
                 "older than the state already applied".into(),
             ));
         }
+        let mut kind = event.kind.clone();
+        // An equal instant is a replay, or another state of the same second: a provider that
+        // can say which is newer is asked for the subscription as it is now.
+        if current.provider_updated_at == Some(*provider_updated_at)
+            && let (Some(decoder), Some(sub_id)) = (&self.decoder, provider_subscription_id)
+            && decoder.provider() == event.provider
+            && let Some(fresh) = decoder
+                .refresh(sub_id, customer, *provider_updated_at, &Directory(self))
+                .await?
+        {
+            if let BillingEventKind::SubscriptionUpdated {
+                plan: Some(code), ..
+            } = &fresh.kind
+            {
+                self.plan(code).await?;
+            }
+            kind = fresh.kind;
+        }
         let before_plan = current.plan.clone();
-        let kind = event.kind.clone();
         let updated = self
             .update_subscription(customer, "subscription.synced", caller, |s| {
                 Ok(Some(Transition::from_provider_event(s, &kind)?))

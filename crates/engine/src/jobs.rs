@@ -128,8 +128,12 @@ impl Engine {
             let last = rec.processed_at.unwrap_or(rec.received_at);
             if now >= last + backoff {
                 report.retried_events += 1;
-                self.process_billing_event(&rec.provider, &rec.event_id, true, caller)
-                    .await?;
+                if let Err(e) = self
+                    .process_billing_event(&rec.provider, &rec.event_id, true, caller)
+                    .await
+                {
+                    report.failures.push(format!("{}: {e}", rec.event_id));
+                }
             }
         }
         match self.report_overage().await {
@@ -151,8 +155,12 @@ impl Engine {
             .filter(|r| now >= r.received_at + Duration::seconds(STUCK_AFTER_SECONDS))
         {
             report.retried_events += 1;
-            self.process_billing_event(&rec.provider, &rec.event_id, false, caller)
-                .await?;
+            if let Err(e) = self
+                .process_billing_event(&rec.provider, &rec.event_id, false, caller)
+                .await
+            {
+                report.failures.push(format!("{}: {e}", rec.event_id));
+            }
         }
         Ok(report)
     }

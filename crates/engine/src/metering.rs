@@ -3,7 +3,7 @@
 //! soft limit once, with the event's id as the provider's identifier.
 
 use chrono::Duration;
-use tollgate_billing::{MeterReport, SubscriptionStatus};
+use tollgate_billing::{BillingError, MeterReport, SubscriptionStatus};
 use tollgate_usage::{UsageEvent, UsageQuery};
 
 use crate::engine::Engine;
@@ -59,7 +59,8 @@ impl Engine {
                 let done = log.reported(&ids).await?;
                 for e in due.into_iter().filter(|e| !done.contains(&e.id)) {
                     let units = overage_units(e);
-                    self.d
+                    let sent = self
+                        .d
                         .billing
                         .report_usage(&MeterReport {
                             customer: customer.clone(),
@@ -68,9 +69,20 @@ impl Engine {
                             event_id: e.id.clone(),
                             at: e.occurred_at,
                         })
-                        .await?;
-                    log.record(&e.id, &customer.id, units, self.now()).await?;
-                    reported += 1;
+                        .await;
+                    match sent {
+                        Ok(()) => {
+                            log.record(&e.id, &customer.id, units, self.now()).await?;
+                            reported += 1;
+                        }
+                        // The provider is down: the rest waits for the next run.
+                        Err(err @ BillingError::Unavailable(_)) => return Err(err.into()),
+                        // Refused (no meter for the feature, too old…): the others go on; this
+                        // one is tried again next run, and logged each time.
+                        Err(err) => {
+                            tracing::warn!(event_id = %e.id, customer = %customer.id, error = %err, "overage not reported");
+                        }
+                    }
                 }
                 if page.len() < PAGE {
                     break;

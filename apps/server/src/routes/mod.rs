@@ -104,7 +104,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(fake_billing::configure)
     .configure(app_page::configure)
     // Stripe signs the raw bytes: outside the scope's body guard and idempotency records.
-    .route("/v1/webhooks/stripe", web::post().to(webhooks::stripe))
+    .service(
+        web::resource("/v1/webhooks/stripe")
+            .wrap(from_fn(guard_body))
+            .route(web::post().to(webhooks::stripe)),
+    )
     .service(
         web::scope("/v1")
             // Inner first: the body guard runs before idempotency reads the body.

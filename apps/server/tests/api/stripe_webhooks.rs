@@ -281,6 +281,7 @@ async fn bad_signatures_are_refused_with_400_and_store_nothing() {
         .deliver(&big, Some(signature::sign(&big, SECRET, t)))
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{r:?}");
+    assert_eq!(r.code(), "payload_too_large", "a JSON error: {r:?}");
     assert!(s.log("").await.is_empty());
     let sub = s
         .app
@@ -445,7 +446,8 @@ async fn a_failing_event_is_kept_failed_and_a_replay_processes_it() {
         .await;
     assert_eq!(sub.body["plan"], "pro", "{sub:?}");
     assert_eq!(sub.body["status"], "active");
-    // A replay of a processed event converges: same state, no second start credit.
+    // A replay of a processed event re-reads the subscription at Stripe (the same instant
+    // as the state applied) and credits the start once.
     let r = s
         .app
         .post(
@@ -455,12 +457,6 @@ async fn a_failing_event_is_kept_failed_and_a_replay_processes_it() {
         )
         .await;
     assert_eq!(r.body["outcome"], "processed", "{r:?}");
-    let again = s
-        .app
-        .get("/v1/customers/globex/subscription", s.app.server())
-        .await;
-    assert_eq!(again.body["plan"], sub.body["plan"]);
-    assert_eq!(again.body["status"], sub.body["status"]);
     let wallet = s
         .app
         .get("/v1/customers/globex/wallet", s.app.server())
@@ -507,6 +503,82 @@ async fn every_other_handled_type_has_its_effect() {
         .get("/v1/customers/acme/subscription", s.app.server())
         .await;
     assert_eq!(sub.body["status"], "canceled", "{sub:?}");
+}
+
+/// `name`'s event with another id, `created` and subscription status.
+fn variant(name: &str, id: &str, created: i64, status: &str) -> Vec<u8> {
+    let mut event: Value = serde_json::from_slice(&fixture(name)).unwrap();
+    event["id"] = json!(id);
+    event["created"] = json!(created);
+    event["data"]["object"]["status"] = json!(status);
+    serde_json::to_vec_pretty(&event).unwrap()
+}
+
+#[tokio::test]
+async fn two_states_in_the_same_second_end_in_stripes_current_one_either_way() {
+    // Stripe's clock counts seconds: `created` (incomplete) and `updated` (active) of one
+    // second carry the same instant. Stripe says the subscription is active now.
+    let stripe = MockServer::start().await;
+    let mut now_at_stripe = object("life_02_created");
+    now_at_stripe["status"] = json!("active");
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/subscriptions/{SUB}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(now_at_stripe))
+        .mount(&stripe)
+        .await;
+    let base = stripe.uri();
+    let t = 1_793_491_203;
+    let incomplete = variant("life_02_created", "evt_tie_created", t, "incomplete");
+    let active = variant("life_04_upgraded", "evt_tie_active", t, "active");
+    let mut finals = Vec::new();
+    for order in [[&incomplete, &active], [&active, &incomplete]] {
+        let app = spawn_app_with(|c| {
+            c.mode = Mode::Production;
+            c.stripe_secret_key = Some(Secret::new("sk_test_tollgate"));
+            c.stripe_api_base = Some(base.clone());
+            c.stripe_webhook_secret = Some(Secret::new(SECRET));
+        })
+        .await;
+        app.customer("acme").await;
+        let s = StripeApp {
+            app,
+            _stripe: MockServer::start().await,
+        };
+        for body in order {
+            let r = s
+                .deliver(body, Some(signature::sign(body, SECRET, now())))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            s.settle().await;
+        }
+        let sub = s
+            .app
+            .get("/v1/customers/acme/subscription", s.app.server())
+            .await;
+        finals.push(sub.body["status"].clone());
+    }
+    assert_eq!(finals, [json!("active"), json!("active")]);
+}
+
+#[tokio::test]
+async fn stripe_in_demo_mode_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = tollgate_server::Config::demo(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("t.db").display()
+    ));
+    config.stripe_secret_key = Some(Secret::new("sk_test_tollgate"));
+    config.stripe_webhook_secret = Some(Secret::new(SECRET));
+    let built = tollgate_server::Application::build(
+        config,
+        tollgate_server::Overrides {
+            clock: None,
+            listener: Some(std::net::TcpListener::bind("127.0.0.1:0").unwrap()),
+        },
+    )
+    .await;
+    let err = built.err().expect("refused").to_string();
+    assert!(err.contains("production"), "{err}");
 }
 
 #[tokio::test]
