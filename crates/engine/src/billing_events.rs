@@ -365,12 +365,14 @@ impl Engine {
                 plan,
                 period,
                 started,
+                status,
                 ..
             } => {
                 let effect = self.apply_snapshot(event, caller).await?;
                 // The plan a subscription started on is credited from its creation event even
-                // when newer news already moved the state on.
+                // when newer news already moved the state on (not one created unpaid).
                 if *started
+                    && status.grants_access()
                     && let (Some(plan), Some(period)) = (plan, period)
                     && self
                         .d
