@@ -41,3 +41,7 @@ fuzz-api:
 # The Redis hot path vs redis-benchmark of the same scripts (PostgreSQL + Redis, wrk)
 bench-hotpath:
     bash bench/hotpath/run.sh
+
+# A Stripe webhook's signature check against one HMAC of the body, and its decoding (criterion)
+bench-webhook:
+    cargo bench -p tollgate-billing-stripe --bench webhook
