@@ -162,6 +162,18 @@ impl StripeBilling {
         Ok(())
     }
 
+    /// [`Self::answer_event`] for a call that keeps the plan (cancel, reactivate).
+    fn unchanged_plan_event(
+        &self,
+        key: &str,
+        sub: &objects::Subscription,
+        current: &Subscription,
+        at: Timestamp,
+    ) -> Result<BillingEvent, BillingError> {
+        let plan = (current.plan.clone(), current.interval);
+        self.answer_event(key, sub, current, plan, at)
+    }
+
     async fn schedule_downgrade(
         &self,
         req: &ChangePlanRequest,
@@ -452,12 +464,10 @@ impl BillingAdapter for StripeBilling {
                 })
                 .await?
         };
-        let plan = (req.subscription.plan.clone(), req.subscription.interval);
-        Ok(vec![self.answer_event(
+        Ok(vec![self.unchanged_plan_event(
             key,
             &answered,
             &req.subscription,
-            plan,
             req.at,
         )?])
     }
@@ -473,12 +483,10 @@ impl BillingAdapter for StripeBilling {
                     .build()
             })
             .await?;
-        let plan = (req.subscription.plan.clone(), req.subscription.interval);
-        Ok(vec![self.answer_event(
+        Ok(vec![self.unchanged_plan_event(
             key,
             &answered,
             &req.subscription,
-            plan,
             req.at,
         )?])
     }

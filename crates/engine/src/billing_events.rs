@@ -604,10 +604,22 @@ impl Engine {
                 "invoice paid before its subscription is known; retried later".into(),
             ));
         };
-        if let Some(p) = invoice.period.filter(|p| p.start > sub.created_at) {
+        self.renewal_credit(&sub, invoice.period, caller).await?;
+        Ok(Effect::Applied)
+    }
+
+    /// Every paid period after the subscription's first is a renewal; the grant is keyed by
+    /// the period start, so the same period never credits twice.
+    async fn renewal_credit(
+        &self,
+        sub: &Subscription,
+        paid: Option<Period>,
+        caller: &Caller,
+    ) -> Result<(), EngineError> {
+        if let Some(p) = paid.filter(|p| p.start > sub.created_at) {
             let plan = self.plan(&sub.plan).await?;
             self.grant_plan_credits(
-                customer,
+                &sub.customer,
                 &plan,
                 GrantTrigger::Renewal,
                 &p.start.timestamp().to_string(),
@@ -615,7 +627,7 @@ impl Engine {
             )
             .await?;
         }
-        Ok(Effect::Applied)
+        Ok(())
     }
 
     /// The provider's subscription, first seen in one of its snapshots (a subscription made
@@ -708,19 +720,7 @@ impl Engine {
                         .then_some(Transition::PaymentSucceeded { period: newer }))
                 })
                 .await?;
-            // Every paid period after the subscription's first is a renewal; the grant is
-            // keyed by the period start, so the same period never credits twice.
-            if let Some(p) = period.filter(|p| p.start > updated.created_at) {
-                let plan = self.plan(&updated.plan).await?;
-                self.grant_plan_credits(
-                    customer,
-                    &plan,
-                    GrantTrigger::Renewal,
-                    &p.start.timestamp().to_string(),
-                    caller,
-                )
-                .await?;
-            }
+            self.renewal_credit(&updated, period, caller).await?;
         } else {
             self.update_subscription(customer, "subscription.payment_failed", caller, |s| {
                 Ok(matches!(
