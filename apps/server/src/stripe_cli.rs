@@ -33,6 +33,11 @@ pub fn sync(config: &Config, dry_run: bool) -> ExitCode {
     };
     let catalog_file = config.catalog.clone();
     on_store(&config.database_url, |store, _url| async move {
+        // As `serve` does, so the command works on a fresh database too.
+        if let Err(e) = store.migrate().await {
+            eprintln!("cannot migrate the database: {e}");
+            return ExitCode::from(1);
+        }
         let stripe = Arc::new(stripe);
         let engine = store.engine(Arc::new(SystemClock::new()), None, stripe.clone(), None);
         let caller = Caller::new("operator:cli");
