@@ -592,3 +592,57 @@ async fn without_stripe_configured_the_endpoint_is_not_found() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{r:?}");
 }
+
+#[tokio::test]
+async fn a_stripe_outage_answers_503_and_changes_nothing() {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "error": {"type": "api_error", "message": "Stripe is having a moment"}
+        })))
+        .mount(&stripe)
+        .await;
+    let base = stripe.uri();
+    let app = spawn_app_with(|c| {
+        c.mode = Mode::Production;
+        c.stripe_secret_key = Some(Secret::new("sk_test_tollgate"));
+        c.stripe_api_base = Some(base);
+        c.stripe_webhook_secret = Some(Secret::new(SECRET));
+    })
+    .await;
+    app.customer("acme").await;
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/customers/acme/checkout",
+            app.server(),
+            Some(&json!({
+                "plan": "pro", "interval": "month",
+                "success_url": "https://app.example.com/ok",
+                "cancel_url": "https://app.example.com/cancel"
+            })),
+            &[("Idempotency-Key", "checkout-during-outage")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{r:?}");
+    assert_eq!(r.code(), "billing_unavailable", "{r:?}");
+    // Creating the Stripe customer was tried three times under one key, then given up.
+    let tried = stripe.received_requests().await.unwrap();
+    assert_eq!(tried.len(), 3, "{tried:?}");
+    let keys: std::collections::HashSet<_> = tried
+        .iter()
+        .map(|r| r.headers.get("idempotency-key").cloned())
+        .collect();
+    assert_eq!(keys.len(), 1, "one key for every attempt");
+    // Nothing changed on Tollgate's side.
+    let customer = app.get("/v1/customers/acme", app.server()).await;
+    assert_eq!(customer.body["provider_customer_id"], Value::Null);
+    let journal = app
+        .get("/v1/admin/audit?action=checkout.created", app.admin())
+        .await;
+    assert_eq!(journal.body["entries"], json!([]), "{journal:?}");
+    let sub = app
+        .get("/v1/customers/acme/subscription", app.server())
+        .await;
+    assert_eq!(sub.status, StatusCode::NOT_FOUND);
+}
