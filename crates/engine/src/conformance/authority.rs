@@ -10,7 +10,7 @@ use tollgate_kernel::{CustomerId, FeatureCode, IdempotencyKey};
 use tollgate_quotas::{Consumption, CounterKey, CounterStore};
 use tollgate_usage::UsageLog;
 
-use crate::conformance::recorder::commit;
+use crate::conformance::recorder::{commit, counter_key, customer, ok};
 use crate::ports::{
     CommitError, CommitOutcome, CounterAuthority, CounterHome, CounterStep, Fence, UsageCommit,
     UsageRecorder,
@@ -39,30 +39,6 @@ pub async fn run_all(rig: &AuthorityRig, prefix: &str) {
     fenced_event_fails_alone(rig, prefix, 24).await;
     take_over_races_commits(rig, prefix, 8).await;
     customers_are_listed(rig, prefix).await;
-}
-
-fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
-}
-
-fn customer(prefix: &str, check: &str) -> CustomerId {
-    ok(
-        CustomerId::parse(format!("{prefix}-{check}")),
-        "customer id",
-    )
-}
-
-/// The counter [`commit`] consumes.
-fn api_calls(customer: &CustomerId) -> CounterKey {
-    CounterKey {
-        customer: customer.clone(),
-        feature: ok(FeatureCode::parse("api_calls"), "feature"),
-        window_key: "m202611".to_owned(),
-        resets_at: None,
-    }
 }
 
 /// A commit counted in the external store already, fenced on `fence`.
@@ -160,7 +136,7 @@ pub async fn epochs_start_at_one_and_bump(rig: &AuthorityRig, prefix: &str) {
 /// home — is refused with the current fence, and nothing is written.
 pub async fn stale_fences_write_nothing(rig: &AuthorityRig, prefix: &str) {
     let c = customer(prefix, "stale");
-    let key = api_calls(&c);
+    let key = counter_key(&c);
     let guess = Fence {
         home: CounterHome::Store,
         epoch: 1,
@@ -225,7 +201,7 @@ pub async fn stale_fences_write_nothing(rig: &AuthorityRig, prefix: &str) {
 /// back to the store rebuilds it from the log, and the totals returned are the log's.
 pub async fn external_commits_then_store_rebuild(rig: &AuthorityRig, prefix: &str) {
     let c = customer(prefix, "rebuild");
-    let key = api_calls(&c);
+    let key = counter_key(&c);
     let (store, _) = ok(
         rig.authority.take_over(&c, CounterHome::Store, &[]).await,
         "to the store",
@@ -312,7 +288,7 @@ pub async fn external_commits_then_store_rebuild(rig: &AuthorityRig, prefix: &st
 /// others are written.
 pub async fn fenced_event_fails_alone(rig: &AuthorityRig, prefix: &str, n: usize) {
     let c = customer(prefix, "batch");
-    let key = api_calls(&c);
+    let key = counter_key(&c);
     let (old, _) = ok(
         rig.authority.take_over(&c, CounterHome::Store, &[]).await,
         "take-over",
@@ -367,7 +343,7 @@ pub async fn fenced_event_fails_alone(rig: &AuthorityRig, prefix: &str, n: usize
 /// returned) or refused — none is written after the barrier.
 pub async fn take_over_races_commits(rig: &AuthorityRig, prefix: &str, tasks: usize) {
     let c = customer(prefix, "race");
-    let key = api_calls(&c);
+    let key = counter_key(&c);
     let (fence, _) = ok(
         rig.authority
             .take_over(&c, CounterHome::External, &[])

@@ -50,21 +50,22 @@ fn at() -> Timestamp {
         .unwrap_or_else(Utc::now)
 }
 
-fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
+pub(crate) fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     match r {
         Ok(v) => v,
         Err(e) => panic!("{what}: {e:?}"),
     }
 }
 
-fn customer(prefix: &str, check: &str) -> CustomerId {
+pub(crate) fn customer(prefix: &str, check: &str) -> CustomerId {
     ok(
         CustomerId::parse(format!("{prefix}-{check}")),
         "customer id",
     )
 }
 
-fn counter_key(customer: &CustomerId) -> CounterKey {
+/// The counter [`commit`] consumes.
+pub(crate) fn counter_key(customer: &CustomerId) -> CounterKey {
     CounterKey {
         customer: customer.clone(),
         feature: ok(FeatureCode::parse("api_calls"), "feature"),
