@@ -110,6 +110,18 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How to reach Stripe, when a secret key is configured (the server and `tollgate stripe
+    /// sync` build the same adapter from it).
+    pub fn stripe(&self) -> Option<tollgate_billing_stripe::StripeConfig> {
+        self.stripe_secret_key
+            .as_ref()
+            .map(|key| tollgate_billing_stripe::StripeConfig {
+                secret_key: key.expose().to_owned(),
+                api_base: self.stripe_api_base.clone(),
+                retry: tollgate_billing_stripe::RetryPolicy::default(),
+            })
+    }
+
     /// The embedded default for a given database: demo mode, fake billing, demo catalog.
     pub fn demo(database_url: impl Into<String>) -> Self {
         Self {

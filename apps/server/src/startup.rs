@@ -11,7 +11,7 @@ use actix_web::{App, HttpServer, web};
 use rand::RngCore;
 use tollgate_billing::BillingAdapter;
 use tollgate_billing_fake::FakeBilling;
-use tollgate_billing_stripe::{RetryPolicy, StripeBilling, StripeConfig};
+use tollgate_billing_stripe::StripeBilling;
 use tollgate_engine::{AccessStore, Caller, Engine, HotPath, KeyRole, hash_secret};
 use tollgate_kernel::{Clock, ClockControl, SystemClock};
 use tollgate_store_redis::RedisCounters;
@@ -77,6 +77,20 @@ pub struct Application {
     pub plans_loaded: usize,
     pub state: web::Data<AppState>,
     server: Server,
+}
+
+/// The plan catalog file at `path`, read and validated (the server's start and
+/// `tollgate stripe sync` seed the database from it).
+///
+/// # Errors
+/// [`StartError::Catalog`] when it cannot be read or is not a valid catalog.
+pub fn read_catalog(path: &std::path::Path) -> Result<tollgate_plans::Catalog, StartError> {
+    let failed = |message: String| StartError::Catalog {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| failed(e.to_string()))
 }
 
 fn setup<E: std::fmt::Display>(e: E) -> StartError {
@@ -145,7 +159,7 @@ impl Application {
             .unwrap_or_default();
         let mut stripe = None;
         let (billing, fake): (Arc<dyn BillingAdapter>, Option<Arc<FakeStore>>) = match (
-            &config.stripe_secret_key,
+            config.stripe(),
             config.mode,
         ) {
             (Some(_), Mode::Demo) => {
@@ -153,18 +167,14 @@ impl Application {
                     "Stripe runs in production mode (demo mode moves the clock and bills with the fake provider): set TOLLGATE_MODE=production, or unset TOLLGATE_STRIPE_SECRET_KEY".into(),
                 ));
             }
-            (Some(key), Mode::Production) => {
+            (Some(stripe_config), Mode::Production) => {
                 if webhook_secrets.is_empty() {
                     return Err(StartError::Config(
                             "Stripe needs TOLLGATE_STRIPE_WEBHOOK_SECRET (whsec_…) to accept its webhooks".into(),
                         ));
                 }
-                let adapter = StripeBilling::new(&StripeConfig {
-                    secret_key: key.expose().to_owned(),
-                    api_base: config.stripe_api_base.clone(),
-                    retry: RetryPolicy::default(),
-                })
-                .map_err(|e| StartError::Config(e.to_string()))?;
+                let adapter = StripeBilling::new(&stripe_config)
+                    .map_err(|e| StartError::Config(e.to_string()))?;
                 let adapter = Arc::new(adapter);
                 stripe = Some(adapter.clone());
                 (adapter, None)
@@ -194,16 +204,7 @@ impl Application {
 
         let mut plans_loaded = 0;
         if let Some(path) = &config.catalog {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| StartError::Catalog {
-                path: shown.clone(),
-                message: e.to_string(),
-            })?;
-            let catalog =
-                tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| StartError::Catalog {
-                    path: shown.clone(),
-                    message: e.to_string(),
-                })?;
+            let catalog = read_catalog(path)?;
             plans_loaded = engine
                 .seed_catalog(&catalog, &Caller::system())
                 .await

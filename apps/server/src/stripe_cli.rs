@@ -5,26 +5,23 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tollgate_billing_stripe::{RetryPolicy, StripeBilling, StripeConfig, SyncStep, WantedPrice};
+use tollgate_billing_stripe::{StripeBilling, SyncStep, WantedPrice};
 use tollgate_engine::Caller;
 use tollgate_kernel::SystemClock;
 
 use crate::config::Config;
 use crate::database::on_store;
+use crate::startup::read_catalog;
 
 /// Runs the sync; exit 0 when done (or, dry, when nothing is missing), 1 on failure, 2 on bad
 /// configuration, 4 when a dry run found prices to create or link.
 #[allow(clippy::print_stdout)]
 pub fn sync(config: &Config, dry_run: bool) -> ExitCode {
-    let Some(key) = &config.stripe_secret_key else {
+    let Some(stripe_config) = config.stripe() else {
         eprintln!("tollgate stripe sync needs TOLLGATE_STRIPE_SECRET_KEY");
         return ExitCode::from(2);
     };
-    let stripe = match StripeBilling::new(&StripeConfig {
-        secret_key: key.expose().to_owned(),
-        api_base: config.stripe_api_base.clone(),
-        retry: RetryPolicy::default(),
-    }) {
+    let stripe = match StripeBilling::new(&stripe_config) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -43,12 +40,7 @@ pub fn sync(config: &Config, dry_run: bool) -> ExitCode {
         let caller = Caller::new("operator:cli");
         if let Some(path) = &catalog_file {
             // The same seeding as the server's start, so a fresh database has its plans.
-            let seeded = std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
-                .and_then(|text| {
-                    tollgate_plans::Catalog::from_toml_str(&text).map_err(|e| e.to_string())
-                });
-            match seeded {
+            match read_catalog(path) {
                 Ok(catalog) => {
                     if let Err(e) = engine.seed_catalog(&catalog, &caller).await {
                         eprintln!("cannot seed the catalog: {e}");
@@ -56,7 +48,7 @@ pub fn sync(config: &Config, dry_run: bool) -> ExitCode {
                     }
                 }
                 Err(e) => {
-                    eprintln!("catalog {}: {e}", path.display());
+                    eprintln!("{e}");
                     return ExitCode::from(2);
                 }
             }

@@ -15,8 +15,7 @@ use crate::objects::{
 use crate::{PROVIDER, StripeBilling};
 
 fn read<T: DeserializeOwned>(what: &str, v: &Value) -> Result<T, BillingError> {
-    serde_json::from_value(v.clone())
-        .map_err(|e| BillingError::Invalid(format!("unreadable Stripe {what}: {e}")))
+    T::deserialize(v).map_err(|e| BillingError::Invalid(format!("unreadable Stripe {what}: {e}")))
 }
 
 fn instant(seconds: i64) -> Result<Timestamp, BillingError> {

@@ -214,7 +214,7 @@ impl Engine {
     /// raw event) through the provider's decoder.
     async fn decode(&self, provider: &str, payload: serde_json::Value) -> Result<Decoded, String> {
         // Events answered by provider calls are stored already decoded.
-        let stored = serde_json::from_value::<BillingEvent>(payload.clone());
+        let stored = BillingEvent::deserialize(&payload);
         match (stored, &self.decoder) {
             (Ok(event), _) => Ok(Decoded::Event(Box::new(event))),
             (Err(_), Some(decoder)) if decoder.provider() == provider => decoder
@@ -433,7 +433,6 @@ impl Engine {
                 Ok(Effect::Applied)
             }
             BillingEventKind::InvoicePaid { customer, invoice } => {
-                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 if self.snapshot_driven(&event.provider) {
                     return self.grant_renewal(customer, invoice, caller).await;
@@ -441,7 +440,6 @@ impl Engine {
                 self.on_payment(customer, invoice, true, caller).await
             }
             BillingEventKind::InvoicePaymentFailed { customer, invoice } => {
-                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 if self.snapshot_driven(&event.provider) {
                     // The provider's subscription snapshot (past_due) moves the status.
@@ -450,15 +448,14 @@ impl Engine {
                 self.on_payment(customer, invoice, false, caller).await
             }
             BillingEventKind::PaymentActionRequired { customer, invoice } => {
-                self.live_customer(customer).await?;
                 self.store_invoice(customer, invoice, caller).await?;
                 Ok(Effect::Applied)
             }
         }
     }
 
-    /// Records an invoice; a settled one (paid, void, uncollectible) is never taken back to
-    /// draft or open by a late delivery of an older event about it.
+    /// Records an invoice of a known customer; a settled one (paid, void, uncollectible) is
+    /// never taken back to draft or open by a late delivery of an older event about it.
     async fn store_invoice(
         &self,
         customer: &CustomerId,
@@ -471,6 +468,7 @@ impl Engine {
                 InvoiceStatus::Paid | InvoiceStatus::Void | InvoiceStatus::Uncollectible
             )
         };
+        self.live_customer(customer).await?;
         let stored = self.d.invoices.list(customer).await?;
         if let Some(known) = stored.iter().find(|i| i.id == invoice.id)
             && (known == invoice || (settled(known.status) && !settled(invoice.status)))

@@ -58,9 +58,9 @@ pub async fn stripe(state: Data, req: HttpRequest, body: web::Bytes) -> ApiResul
         state.metrics.webhook(PROVIDER, "rejected");
         return Err(ApiError::invalid(format!("webhook signature refused: {e}")));
     }
-    let envelope: Envelope = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))?;
     let payload: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))?;
+    let envelope = Envelope::deserialize(&payload)
         .map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))?;
     if envelope.id.is_empty() || envelope.id.len() > 255 {
         return Err(ApiError::invalid(
