@@ -226,6 +226,38 @@ pub fn sign_session(secret: &[u8], claims: &SessionClaims) -> Option<String> {
     Some(format!("{SESSION_PREFIX}{payload}.{sig}"))
 }
 
+/// Records `user_id` as a member of `customer` with `role` and signs a session token for it,
+/// valid for the configured TTL on the engine clock: the token and its expiry.
+pub async fn issue_session(
+    state: &AppState,
+    customer: &CustomerId,
+    user_id: String,
+    role: Role,
+) -> Result<(String, Timestamp), ApiError> {
+    let now = state.engine.now();
+    state
+        .access
+        .put_member(&tollgate_engine::Member {
+            customer: customer.clone(),
+            user_id: user_id.clone(),
+            role,
+            created_at: now,
+        })
+        .await?;
+    let expires_at = now + chrono::Duration::seconds(state.config.session_ttl_seconds);
+    let token = sign_session(
+        &state.session_secret,
+        &SessionClaims {
+            customer: customer.clone(),
+            user_id,
+            role,
+            expires: expires_at.timestamp(),
+        },
+    )
+    .ok_or_else(ApiError::internal)?;
+    Ok((token, expires_at))
+}
+
 /// The claims of a well-signed, unexpired token.
 pub fn verify_session(secret: &[u8], token: &str, now: Timestamp) -> Option<SessionClaims> {
     let (payload, sig) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
@@ -281,21 +313,35 @@ pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>
         );
     }
     let hash = hash_secret(secret);
-    if let Some(op) = &state.operator_key_hash
-        && bool::from(op.as_bytes().ct_eq(hash.as_bytes()))
-    {
-        return Ok(Some(Principal::Operator {
+    if !well_formed(secret) {
+        // Only the operator key from the environment may have any shape; junk costs no read.
+        return Ok(operator_env(state, &hash));
+    }
+    resolve_hash(state, &hash).await
+}
+
+/// The environment's operator key, when `hash` is its hash.
+fn operator_env(state: &AppState, hash: &str) -> Option<Principal> {
+    state
+        .operator_key_hash
+        .as_ref()
+        .filter(|op| bool::from(op.as_bytes().ct_eq(hash.as_bytes())))
+        .map(|_| Principal::Operator {
             key: "env".to_owned(),
             id: "env".to_owned(),
-        }));
+        })
+}
+
+/// Resolves a key by its SHA-256 (the console's cookie names its key this way): the
+/// environment's operator key, or a stored, unrevoked key.
+pub async fn resolve_hash(state: &AppState, hash: &str) -> Result<Option<Principal>, ApiError> {
+    if let Some(op) = operator_env(state, hash) {
+        return Ok(Some(op));
     }
-    if !well_formed(secret) {
-        return Ok(None);
-    }
-    if let Some(hit) = state.keys.get(&hash) {
+    if let Some(hit) = state.keys.get(hash) {
         return Ok(hit);
     }
-    let found = state.access.find_key(&hash).await?;
+    let found = state.access.find_key(hash).await?;
     let principal = found
         .filter(|k| k.revoked_at.is_none())
         .map(|k| match k.role {
@@ -308,7 +354,7 @@ pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>
                 id: k.id,
             },
         });
-    state.keys.put(hash, principal.clone());
+    state.keys.put(hash.to_owned(), principal.clone());
     Ok(principal)
 }
 

@@ -15,6 +15,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod stripe_cli;
+pub mod ui;
 
 pub use config::{Config, Mode};
 pub use startup::{Application, Overrides, StartError};

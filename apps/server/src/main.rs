@@ -158,6 +158,7 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let demo = mode == Mode::Demo;
         let mode = match mode {
             Mode::Demo => "demo mode: fake billing, movable clock",
             Mode::Production => "production mode",
@@ -169,7 +170,11 @@ fn serve(config: Config) -> ExitCode {
             println!("  catalog:   {} features, plans and add-ons loaded", app.plans_loaded);
         }
         println!("  listening: {}", app.base_url);
-        println!("  pricing:   {}/v1/plans", app.base_url);
+        if demo {
+            println!("  open:      {}/demo   (start here: sign in as the demo customer, or go to the console)", app.base_url);
+        }
+        println!("  pricing:   {}/pricing", app.base_url);
+        println!("  console:   {}/admin   (sign in with the admin key)", app.base_url);
         println!("  API docs:  {}/openapi.json", app.base_url);
         match (&app.generated_admin_key, key_from_env) {
             (Some(key), _) => {

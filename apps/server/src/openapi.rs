@@ -54,7 +54,6 @@ pub struct ErrorDetail {
         admin::payment_method, webhooks::stripe,
         fake_billing::checkout_page, fake_billing::pay, fake_billing::cancel,
         fake_billing::portal_page,
-        crate::routes::app_page::app_page,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security, &StandardErrors),

@@ -5,13 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tollgate_billing::Customer;
 use tollgate_billing::{Invoice, Role};
-use tollgate_engine::{EntitlementStatus, Member, NewCustomer, WalletView};
+use tollgate_engine::{EntitlementStatus, NewCustomer, WalletView};
 use tollgate_kernel::{Currency, CustomerId, Timestamp};
 use tollgate_plans::CustomerOverrides;
 use tollgate_wallet::LedgerEntry;
 
 use super::{Ctx, Data, json, ok, operation_id};
-use crate::auth::{Need, SessionClaims, sign_session};
+use crate::auth::{Need, issue_session};
 use crate::error::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -105,28 +105,8 @@ pub async fn create_session(
         )));
     }
     let customer = state.engine.customer(&id).await?;
-    let now = state.engine.now();
-    state
-        .access
-        .put_member(&Member {
-            customer: customer.id.clone(),
-            user_id: user_id.clone(),
-            role,
-            created_at: now,
-        })
-        .await?;
-    let expires_at = now + chrono::Duration::seconds(state.config.session_ttl_seconds);
-    let token = sign_session(
-        &state.session_secret,
-        &SessionClaims {
-            customer: customer.id.clone(),
-            user_id,
-            role,
-            expires: expires_at.timestamp(),
-        },
-    )
-    .ok_or_else(ApiError::internal)?;
-    let url = format!("{}/app/{}#token={token}", state.base_url, customer.id);
+    let (token, expires_at) = issue_session(&state, &customer.id, user_id, role).await?;
+    let url = format!("{}/app?session={token}", state.base_url);
     Ok(json(
         StatusCode::CREATED,
         &Session {

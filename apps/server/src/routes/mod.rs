@@ -1,7 +1,6 @@
 //! The v1 API. Handlers are thin: authorize, parse, call one engine use case, answer.
 
 pub mod admin;
-pub mod app_page;
 pub mod catalog;
 pub mod customers;
 pub mod fake_billing;
@@ -102,7 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(extractors::query))
     .configure(ops::configure)
     .configure(fake_billing::configure)
-    .configure(app_page::configure)
+    .configure(crate::ui::configure)
     // Stripe signs the raw bytes: outside the scope's body guard and idempotency records.
     .service(
         web::resource("/v1/webhooks/stripe")

@@ -1,7 +1,6 @@
 //! The server's HTTP API against a real server per test (`spawn_app`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod app_page;
 mod auth_matrix;
 mod bad_input;
 mod cli;
@@ -15,3 +14,7 @@ mod race;
 mod smoke;
 mod stripe_production;
 mod stripe_webhooks;
+mod ui_admin;
+mod ui_customer;
+mod ui_pricing;
+mod ui_session;

@@ -1,0 +1,5 @@
+//! `/admin`: the operator console.
+
+use actix_web::web;
+
+pub fn configure(_cfg: &mut web::ServiceConfig) {}

@@ -1,0 +1,79 @@
+//! The customer's pages: `/app` (the session link's landing), `/app/usage`, `/app/billing`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::session::{self, CustomerSession};
+use super::{Area, Chrome, NavItem};
+use crate::routes::Data;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/app", web::get().to(enter));
+}
+
+/// The navigation of a signed-in customer's user: billing only for owners and admins.
+pub fn nav(ui: &Chrome, s: Option<&CustomerSession>, current: &str) -> Vec<NavItem> {
+    let item = |href: &str, key: &'static str, testid: &'static str| NavItem {
+        href: href.to_owned(),
+        label: ui.t(key),
+        current: current == href,
+        testid,
+    };
+    let mut items = vec![item("/pricing", "nav.pricing", "nav-pricing")];
+    if let Some(s) = s {
+        items.push(item("/app/usage", "nav.usage", "nav-usage"));
+        if s.sees_billing() {
+            items.push(item("/app/billing", "nav.billing", "nav-billing"));
+        }
+    }
+    items
+}
+
+/// A customer page's chrome: navigation, who, sign-out and the form token.
+pub fn chrome(
+    req: &HttpRequest,
+    state: &Data,
+    s: &CustomerSession,
+    title_key: &str,
+    current: &str,
+) -> Chrome {
+    let mut ui = Chrome::new(req, state, Area::Customer, title_key);
+    ui.nav = nav(&ui, Some(s), current);
+    ui.who = Some(format!("{} · {}", s.user_id, s.customer));
+    ui.sign_out = Some("/app/sign-out");
+    ui.csrf = s.csrf(state);
+    ui
+}
+
+/// The page shown when a customer page is opened without a valid session.
+pub fn needs_session(req: &HttpRequest, state: &Data) -> HttpResponse {
+    let ui = Chrome::new(req, state, Area::Public, "session.needed.title");
+    let (h, t) = (ui.t("session.needed.title"), ui.t("session.needed.text"));
+    super::message(StatusCode::UNAUTHORIZED, ui, h, t, "session-needed")
+}
+
+/// `GET /app?session=tgs_…` (the session link): verifies the token, keeps it in an HttpOnly
+/// cookie and redirects to the usage page without the token in the address. `GET /app`
+/// with a valid cookie goes to the usage page too.
+async fn enter(req: HttpRequest, state: Data) -> HttpResponse {
+    if let Some(token) = super::i18n::url_param(req.query_string(), "session") {
+        let Some(s) = session::verify_link(&state, &token) else {
+            let ui = Chrome::new(&req, &state, Area::Public, "session.expired.title");
+            let (h, t) = (ui.t("session.expired.title"), ui.t("session.expired.text"));
+            return super::message(StatusCode::UNAUTHORIZED, ui, h, t, "session-expired");
+        };
+        let ttl = s.expires_in(&state);
+        let mut to = "/app/usage".to_owned();
+        if let Some(lang) = super::i18n::query_lang(&req) {
+            to.push_str("?lang=");
+            to.push_str(lang.code());
+        }
+        let mut answer = super::see_other(&to);
+        let _ = answer.add_cookie(&session::customer_cookie(&state, &token, ttl));
+        return answer;
+    }
+    match session::customer(&req, &state) {
+        Some(_) => super::see_other("/app/usage"),
+        None => needs_session(&req, &state),
+    }
+}

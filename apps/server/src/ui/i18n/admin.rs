@@ -1,0 +1,3 @@
+//! Strings of the admin screens: `(key, [en, de, fr, vi])`.
+
+pub const STRINGS: super::Table = &[];
