@@ -3,7 +3,7 @@
 //! spec may move the clock without disturbing another. Debian's Chromium and playwright-core
 //! are installed by `tools/browser-setup` when missing (never a downloaded browser).
 //! Screenshots land in `target/ui-screenshots/` (or `TOLLGATE_SCREENSHOTS`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
