@@ -694,4 +694,3 @@ async fn ui_pricing_checkout_post_answers_303_to_the_fake_checkout_once() {
     let p = get_page(&app, "/pricing", Some(&owner), &[]).await;
     assert!(element(&p.html, "plan-pro", "th").contains("current-plan"));
 }
-

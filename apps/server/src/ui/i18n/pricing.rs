@@ -461,10 +461,10 @@ pub const STRINGS: super::Table = &[
     (
         "pricing.change.remaining_charge",
         [
-            "New plan until {0}",
-            "Neuer Plan bis {0}",
-            "Nouvelle offre jusqu’au {0}",
-            "Gói mới đến {0}",
+            "Charge for the new plan",
+            "Betrag für den neuen Plan",
+            "Montant de la nouvelle offre",
+            "Phí cho gói mới",
         ],
     ),
     ("pricing.change.from", ["From", "Von", "De", "Từ"]),

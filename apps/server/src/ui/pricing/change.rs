@@ -83,22 +83,27 @@ fn owner(
     req: &HttpRequest,
     state: &Data,
     csrf: Option<&str>,
-) -> Result<CustomerSession, HttpResponse> {
+) -> Result<CustomerSession, Box<HttpResponse>> {
     let Some(s) = session::customer(req, state) else {
-        return Err(customer::needs_session(req, state));
+        return Err(Box::new(customer::needs_session(req, state)));
     };
     if let Some(given) = csrf
         && !session::csrf_ok(&s.csrf(state), given)
     {
-        return Err(page_error(req, state, StatusCode::FORBIDDEN, "error.csrf"));
+        return Err(Box::new(page_error(
+            req,
+            state,
+            StatusCode::FORBIDDEN,
+            "error.csrf",
+        )));
     }
     if s.principal().customer(&s.customer, Need::Owner).is_err() {
-        return Err(page_error(
+        return Err(Box::new(page_error(
             req,
             state,
             StatusCode::FORBIDDEN,
             "pricing.note.owner_only",
-        ));
+        )));
     }
     Ok(s)
 }
@@ -150,7 +155,7 @@ pub async fn checkout(
 ) -> HttpResponse {
     let s = match owner(&req, &state, Some(&form.csrf)) {
         Ok(s) => s,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let (Some(plan), Some(interval), true) = (
         parse_plan(&form.plan),
@@ -226,7 +231,7 @@ fn per_key(i: Interval) -> &'static str {
 pub async fn confirm(req: HttpRequest, state: Data, q: web::Query<ChangeQuery>) -> HttpResponse {
     let s = match owner(&req, &state, None) {
         Ok(s) => s,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let Some(plan) = parse_plan(&q.plan) else {
         return bad_request(&req, &state);
@@ -285,10 +290,7 @@ async fn confirm_page(
                     money(&p.unused_credit),
                 ),
                 (
-                    ui.t1(
-                        "pricing.change.remaining_charge",
-                        format::date(lang, sub.current_period.end),
-                    ),
+                    ui.t("pricing.change.remaining_charge").to_owned(),
                     money(&p.remaining_charge),
                 ),
             ]
@@ -332,7 +334,7 @@ pub async fn apply(
 ) -> HttpResponse {
     let s = match owner(&req, &state, Some(&form.csrf)) {
         Ok(s) => s,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let (Some(plan), Some(interval), true) = (
         parse_plan(&form.plan),
