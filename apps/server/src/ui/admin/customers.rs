@@ -146,10 +146,11 @@ async fn list(req: HttpRequest, state: Data) -> HttpResponse {
         .filter(|s| SORTS.contains(&s.as_str()))
         .unwrap_or_else(|| "name".to_owned());
     let descending = url_param(q, "dir").as_deref() == Some("desc");
-    let (mut summaries, plans) = match async {
+    let (mut summaries, plans, features) = match async {
         Ok::<_, EngineError>((
             state.engine.customer_summaries().await?,
             state.engine.all_plans().await?,
+            state.engine.features().await?,
         ))
     }
     .await
@@ -179,17 +180,20 @@ async fn list(req: HttpRequest, state: Data) -> HttpResponse {
                 .usage
                 .iter()
                 .take(3)
-                .map(|u| Meter {
-                    name: u.feature.to_string(),
-                    text: usage_text(
-                        lang,
-                        &ui,
-                        u.used,
-                        u.limit,
-                        (u.feature.as_str().ends_with("_bytes")).then_some("byte"),
-                    ),
-                    percent: u.percent.unwrap_or(0).min(100),
-                    state: state_word(u.state),
+                .map(|u| {
+                    let feature = features.iter().find(|f| f.code == u.feature);
+                    Meter {
+                        name: feature.map_or_else(|| u.feature.to_string(), |f| f.name.clone()),
+                        text: usage_text(
+                            lang,
+                            &ui,
+                            u.used,
+                            u.limit,
+                            feature.and_then(|f| f.unit.as_deref()),
+                        ),
+                        percent: u.percent.unwrap_or(0).min(100),
+                        state: state_word(u.state),
+                    }
                 })
                 .collect(),
             mrr: format::money(lang, c.mrr.minor, &c.mrr.currency),
@@ -319,6 +323,7 @@ fn applies_text(lang: Lang, ui: &Chrome, e: &EntitlementStatus) -> String {
                 other => other.to_string(),
             },
         ),
+        _ if e.limit == Some(0) && e.used == 0 => ui.t("common.not_included").to_owned(),
         _ => usage_text(lang, ui, e.used, e.limit, e.unit.as_deref()),
     }
 }
@@ -414,7 +419,7 @@ async fn detail_page(
                     _ => "limit",
                 },
                 applies: applies_text(lang, &ui, e),
-                meter: (e.kind.is_counted() && e.limit.is_some()).then(|| Meter {
+                meter: (e.kind.is_counted() && e.limit.is_some_and(|l| l > 0)).then(|| Meter {
                     name: e.name.clone(),
                     text: String::new(),
                     percent: e.percent.unwrap_or(0).min(100),

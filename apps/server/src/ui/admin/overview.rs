@@ -42,6 +42,7 @@ struct OverviewPage {
     kpis: Vec<Kpi>,
     other_mrr: Vec<String>,
     chart: String,
+    has_revenue: bool,
     plans: Vec<(String, String, u64)>,
     past_due: Vec<Incident>,
     locked: Vec<Incident>,
@@ -178,6 +179,7 @@ pub(super) async fn page(req: HttpRequest, state: Data) -> HttpResponse {
             }
         })
         .collect();
+    let has_revenue = analytics.by_plan.iter().any(|p| in_main(&p.mrr) > 0);
     let chart = BarChart {
         bars,
         label: ui.t1("admin.overview.mrr_by_plan", currency.code()),
@@ -267,6 +269,7 @@ pub(super) async fn page(req: HttpRequest, state: Data) -> HttpResponse {
             kpis,
             other_mrr,
             chart,
+            has_revenue,
             plans: plan_rows,
             past_due,
             locked,

@@ -1184,4 +1184,13 @@ pub const STRINGS: super::Table = &[
             "Mục mới hơn",
         ],
     ),
+    (
+        "admin.overview.no_revenue",
+        [
+            "No recurring revenue yet: it appears here once customers pay for a plan.",
+            "Noch kein wiederkehrender Umsatz: Er erscheint hier, sobald Kunden für einen Plan bezahlen.",
+            "Pas encore de revenu récurrent : il apparaîtra ici dès que des clients paieront une offre.",
+            "Chưa có doanh thu định kỳ: doanh thu sẽ hiện ở đây khi khách hàng trả tiền cho một gói.",
+        ],
+    ),
 ];
