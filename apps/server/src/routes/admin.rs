@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tollgate_engine::{
-    Analytics, ApiKeyRecord, ApplyOutcome, AuditEntry, AuditQuery, BillingEventRecord,
+    Analytics, ApiKeyRecord, ApplyOutcome, AuditEntry, AuditQuery, BillingEventRecord, Caller,
     CustomerSummary, EngineError, EventStatus, JobReport, KeyRole, WebhookQuery,
 };
 use tollgate_kernel::{CustomerId, Timestamp};
@@ -15,6 +15,7 @@ use super::{Ctx, Data, fake_billing, json, ok};
 use crate::auth::create_key;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::CLOCK_OFFSET_SETTING;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/webhooks", web::get().to(webhooks))
@@ -119,10 +120,23 @@ pub struct ReplayAnswer {
     responses((status = 200, description = "Re-applied through the normal path", body = ReplayAnswer)))]
 pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
+    Ok(ok(&replay_event(&state, &event_id, &ctx.caller).await?))
+}
+
+/// Re-applies the logged event `event_id` (whichever provider logged it) through the normal
+/// path: the API's replay and the console's Replay button.
+///
+/// # Errors
+/// [`ApiError`] not found for an unknown event; store failures.
+pub async fn replay_event(
+    state: &AppState,
+    event_id: &str,
+    caller: &Caller,
+) -> Result<ReplayAnswer, ApiError> {
     for provider in ["stripe", "fake"] {
         match state
             .engine
-            .process_billing_event(provider, &event_id, true, &ctx.caller)
+            .process_billing_event(provider, event_id, true, caller)
             .await
         {
             Ok(outcome) => {
@@ -132,20 +146,19 @@ pub async fn replay(state: Data, ctx: Ctx, event_id: web::Path<String>) -> ApiRe
                     ApplyOutcome::Processed | ApplyOutcome::Duplicate => None,
                 };
                 state.metrics.webhook(provider, name);
-                return Ok(ok(&ReplayAnswer {
-                    event_id: event_id.into_inner(),
+                return Ok(ReplayAnswer {
+                    event_id: event_id.to_owned(),
                     provider: provider.to_owned(),
                     outcome: name,
                     error,
-                }));
+                });
             }
             Err(EngineError::NotFound { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(ApiError::not_found(format!(
-        "billing event {:?} not found",
-        event_id.as_str()
+        "billing event {event_id:?} not found"
     )))
 }
 
@@ -350,12 +363,27 @@ pub async fn advance_clock(
     body: web::Json<Advance>,
 ) -> ApiResult<HttpResponse> {
     ctx.principal.operator()?;
+    Ok(ok(
+        &advance_clock_by(&state, body.seconds, &ctx.caller).await?
+    ))
+}
+
+/// Moves the engine clock by `seconds` (demo mode only) and keeps the time it reached, so a
+/// restart does not go back before jobs that already ran: the API's clock and the console's.
+///
+/// # Errors
+/// [`ApiError`] forbidden outside demo mode; the engine's refusal of the step; store failures.
+pub async fn advance_clock_by(
+    state: &AppState,
+    seconds: i64,
+    caller: &Caller,
+) -> Result<Advanced, ApiError> {
     if !state.demo() {
         return Err(ApiError::forbidden(
             "the clock can only be moved in demo mode",
         ));
     }
-    let advanced = state.engine.advance_clock(body.seconds, &ctx.caller).await;
+    let advanced = state.engine.advance_clock(seconds, caller).await;
     // The engine moves the clock step by step and stops at a failing step: keep the time it
     // reached whatever happened, or a restart would go back before jobs that already ran.
     let now = state.engine.now();
@@ -366,7 +394,7 @@ pub async fn advance_clock(
         .await;
     let report = advanced?;
     saved?;
-    Ok(ok(&Advanced { now, report }))
+    Ok(Advanced { now, report })
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -1,5 +1,0 @@
-//! `/admin`: the operator console.
-
-use actix_web::web;
-
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
