@@ -216,6 +216,7 @@ async fn every_route_for_every_kind_of_caller() {
         ),
         g(&portal, Public, &[200]),
         g("/demo", Public, &[200]),
+        g("/pricing", Public, &[200]),
         // The catalog.
         g("/v1/plans", Public, &[200]),
         g("/v1/admin/plans", Operator, &[200]),
