@@ -111,11 +111,13 @@ async fn build(
         let history = state.engine.usage_history(&s.customer, &e.feature).await?;
         charts.push(chart(ui.lang, e, &history));
     }
-    let quotas = entitlements
+    let mut quotas: Vec<Quota> = entitlements
         .iter()
         .filter(|e| e.kind.is_counted())
         .map(|e| quota(&ui, e))
         .collect();
+    // What the plan includes first; the rest after, in catalog order.
+    quotas.sort_by_key(|q| q.not_included);
     let features = entitlements
         .iter()
         .filter(|e| e.kind == FeatureKind::Boolean)
@@ -190,6 +192,7 @@ fn quota(ui: &Chrome, e: &EntitlementStatus) -> Quota {
         Some(0) => Quota {
             amount: ui.t("common.not_included").to_owned(),
             not_included: true,
+            period: String::new(),
             ..base
         },
         Some(limit) => {
@@ -331,8 +334,8 @@ fn chart(lang: Lang, e: &EntitlementStatus, h: &UsageHistory) -> Chart {
             bars,
             label: lang.tf("chart.label", &[&e.name, &span]),
             limit,
-            width: 560,
-            height: 170,
+            width: 400,
+            height: 150,
         }
         .svg(),
         caption,

@@ -227,10 +227,10 @@ pub const STRINGS: super::Table = &[
     (
         "banner.past_due.title",
         [
-            "A payment failed",
-            "Eine Zahlung ist fehlgeschlagen",
-            "Un paiement a échoué",
-            "Thanh toán không thành công",
+            "Payment overdue",
+            "Zahlung überfällig",
+            "Paiement en retard",
+            "Thanh toán quá hạn",
         ],
     ),
     (
