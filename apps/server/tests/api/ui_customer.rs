@@ -178,6 +178,17 @@ async fn ui_usage_bars_follow_recorded_usage_and_limit_banners_appear_only_then(
         p.block("banner-approaching", "\n</div>")
             .contains("API calls")
     );
+    // The same page in German: words, numbers and dates of the language.
+    let de = page(&app, &owner, "/app/usage?lang=de").await;
+    let card = de.block("quota-api_calls", "</article>");
+    assert!(
+        card.contains("850 von 1.000") && card.contains("Zurückgesetzt am 1. Dez. 2026"),
+        "{card}"
+    );
+    assert!(
+        de.block("banner-approaching", "\n</div>")
+            .contains("Nahe am Limit")
+    );
 
     for i in 0..50 {
         app.usage("acme", "ai_queries", 1, &format!("q{i}")).await;
