@@ -36,6 +36,7 @@ fn setup() {
 }
 
 /// Runs one spec file against a server of its own; fails with node's report.
+#[allow(clippy::print_stdout)] // the report is the test's output
 async fn spec(name: &str) {
     setup();
     let app = spawn_app().await;

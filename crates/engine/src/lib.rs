@@ -71,6 +71,7 @@ mod revenue;
 mod subscriptions;
 mod tenants;
 mod usage;
+mod usage_history;
 mod wallet;
 
 pub use access::{
@@ -95,4 +96,5 @@ pub use ports::{
 pub use subscriptions::{ChangeKind, ChangePreview, StartCheckout};
 pub use tenants::{CustomerSummary, UsageSummary};
 pub use usage::{CheckAnswer, EntitlementStatus, RecordUsage, UsageAnswer};
+pub use usage_history::{DayUsage, MAX_HISTORY_DAYS, UsageHistory, history_days};
 pub use wallet::WalletView;

@@ -9,6 +9,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tollgate_kernel::{
     Amount, CustomerId, Enforcement, FeatureCode, FeatureKind, IdempotencyKey, Timestamp, Window,
+    WindowSpan,
 };
 use tollgate_plans::{EffectiveEntitlement, PayWith};
 use tollgate_pricing::{TokenPriceTable, TokenUsage, overage_cost};
@@ -156,13 +157,24 @@ fn rule_of(e: &EffectiveEntitlement) -> QuotaRule {
     }
 }
 
-fn meter(ctx: &CustomerContext, e: &EffectiveEntitlement, at: Timestamp) -> Meter {
+/// The window a counted feature's usage at `at` goes to: a metered feature's own window (a
+/// calendar month when none is set), the customer's lifetime for a gauge; `billing_cycle`
+/// follows the subscription's current period.
+pub(crate) fn counting_span(
+    ctx: &CustomerContext,
+    e: &EffectiveEntitlement,
+    at: Timestamp,
+) -> (Window, WindowSpan) {
     let window = match e.kind {
         FeatureKind::Metered => e.window.unwrap_or(Window::Month),
         _ => Window::Lifetime,
     };
     let cycle = ctx.subscription.as_ref().map(|s| &s.current_period);
-    let span = window.span_at(at, cycle);
+    (window, window.span_at(at, cycle))
+}
+
+fn meter(ctx: &CustomerContext, e: &EffectiveEntitlement, at: Timestamp) -> Meter {
+    let (_, span) = counting_span(ctx, e, at);
     Meter {
         rule: rule_of(e),
         key: CounterKey::new(ctx.customer.id.clone(), e.feature.clone(), &span),

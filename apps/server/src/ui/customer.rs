@@ -1,14 +1,29 @@
-//! The customer's pages: `/app` (the session link's landing), `/app/usage`, `/app/billing`.
+//! The customer's pages: `/app` (the session link's landing), `/app/usage`, `/app/billing`
+//! and its forms, and signing out.
+
+mod account;
+mod billing;
+mod usage;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 
 use super::session::{self, CustomerSession};
 use super::{Area, Chrome, NavItem};
 use crate::routes::Data;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/app", web::get().to(enter));
+    cfg.route("/app", web::get().to(enter))
+        .route("/app/usage", web::get().to(usage::page))
+        .route("/app/billing", web::get().to(billing::page))
+        .route("/app/billing/portal", web::post().to(billing::portal))
+        .route("/app/billing/cancel", web::post().to(billing::cancel))
+        .route(
+            "/app/billing/reactivate",
+            web::post().to(billing::reactivate),
+        )
+        .route("/app/sign-out", web::post().to(sign_out));
 }
 
 /// The navigation of a signed-in customer's user: billing only for owners and admins.
@@ -76,4 +91,26 @@ async fn enter(req: HttpRequest, state: Data) -> HttpResponse {
         Some(_) => super::see_other("/app/usage"),
         None => needs_session(&req, &state),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct SignOut {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /app/sign-out`: removes the session cookie and goes to the plans. Without a valid
+/// session there is nothing to protect and the cookie is removed all the same; with one, the
+/// form's token must match (another site cannot sign a user out).
+async fn sign_out(req: HttpRequest, state: Data, form: web::Form<SignOut>) -> HttpResponse {
+    if let Some(s) = session::customer(&req, &state)
+        && !session::csrf_ok(&s.csrf(&state), &form.csrf)
+    {
+        let ui = chrome(&req, &state, &s, "error.forbidden.title", "");
+        let (h, t) = (ui.t("error.forbidden.title"), ui.t("error.csrf"));
+        return super::message(StatusCode::FORBIDDEN, ui, h, t, "csrf-refused");
+    }
+    let mut answer = super::see_other("/pricing");
+    let _ = answer.add_cookie(&session::removal(&state, session::CUSTOMER_COOKIE));
+    answer
 }

@@ -1,0 +1,218 @@
+//! Usage over time: a metered feature's use per UTC day, summed from the usage log (the
+//! record the counters are derived from), for the customer's usage chart.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+use tollgate_kernel::{CustomerId, FeatureCode, FeatureKind, Timestamp, Window, WindowSpan};
+use tollgate_usage::{UsageQuery, daily_totals};
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+use crate::usage::counting_span;
+
+/// The most days one history read covers: a quarter, so a chart stays readable and a read
+/// stays bounded.
+pub const MAX_HISTORY_DAYS: i64 = 93;
+/// Days shown for a daily window (each day is a window of its own).
+const DAILY_WINDOW_DAYS: i64 = 14;
+/// Days shown for a lifetime counter (it has no start worth charting from).
+const LIFETIME_DAYS: i64 = 30;
+/// Events read from the log per page.
+const PAGE: usize = 5_000;
+
+/// One day of a feature's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DayUsage {
+    pub day: NaiveDate,
+    /// What was used that day.
+    pub used: i64,
+    /// What counts toward the limit at the end of that day: the window's running total, or
+    /// the day's own use when the window is a day.
+    pub total: i64,
+}
+
+/// A metered feature's use per day over its current window, up to today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageHistory {
+    pub feature: FeatureCode,
+    pub window: Window,
+    pub limit: Option<i64>,
+    pub days: Vec<DayUsage>,
+}
+
+/// The days (first and last, inclusive) a history of `window` shows at `now`, whose current
+/// window is `span`: the window's days so far; the last [`DAILY_WINDOW_DAYS`] days for a
+/// daily window and [`LIFETIME_DAYS`] for a lifetime counter; never more than
+/// [`MAX_HISTORY_DAYS`].
+pub fn history_days(window: Window, span: &WindowSpan, now: Timestamp) -> (NaiveDate, NaiveDate) {
+    let today = now.date_naive();
+    let back = |days: i64| today - Duration::days(days - 1);
+    let first = match (window, span.start) {
+        (Window::Day, _) => back(DAILY_WINDOW_DAYS),
+        (Window::Lifetime, _) | (_, None) => back(LIFETIME_DAYS),
+        (_, Some(start)) => start.date_naive().max(back(MAX_HISTORY_DAYS)),
+    };
+    (first.min(today), today)
+}
+
+fn midnight(day: NaiveDate) -> Timestamp {
+    Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
+}
+
+impl Engine {
+    /// The sum of a feature's counted usage (`delta`) per UTC day over `[from, to)`, oldest
+    /// first, every day present (0 when nothing was used). A range longer than
+    /// [`MAX_HISTORY_DAYS`] days keeps its last ones.
+    ///
+    /// # Errors
+    /// [`EngineError::Invalid`] when `to` is not after `from`; [`EngineError::NotFound`] for
+    /// an unknown customer.
+    pub async fn daily_usage(
+        &self,
+        customer: &CustomerId,
+        feature: &FeatureCode,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(NaiveDate, i64)>, EngineError> {
+        if to <= from {
+            return Err(EngineError::invalid("the range must end after it starts"));
+        }
+        self.live_customer(customer).await?;
+        let last = (to - Duration::nanoseconds(1)).date_naive();
+        let from = from.max(midnight(last - Duration::days(MAX_HISTORY_DAYS - 1)));
+        let mut days = daily_totals(&[], from, to);
+        let mut q = UsageQuery {
+            customer: Some(customer.clone()),
+            feature: Some(feature.clone()),
+            from: Some(from),
+            to: Some(to),
+            limit: Some(PAGE),
+            after_id: None,
+        };
+        loop {
+            let page = self.d.usage_log.list(&q).await?;
+            for (sum, (_, add)) in days.iter_mut().zip(daily_totals(&page, from, to)) {
+                sum.1 = sum.1.saturating_add(add);
+            }
+            match page.last() {
+                Some(e) if page.len() == PAGE => q.after_id = Some(e.id.clone()),
+                _ => break,
+            }
+        }
+        Ok(days)
+    }
+
+    /// A metered feature's use per day over the window it counts in now (see
+    /// [`history_days`]), with the total that counts toward the limit at the end of each day.
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown customer or a feature the catalog does not
+    /// have; [`EngineError::Invalid`] for a feature that is not metered.
+    pub async fn usage_history(
+        &self,
+        customer: &CustomerId,
+        feature: &FeatureCode,
+    ) -> Result<UsageHistory, EngineError> {
+        let now = self.now();
+        let ctx = self.cached_context(customer).await?;
+        let ent = ctx
+            .entitlements
+            .get(feature)
+            .ok_or_else(|| EngineError::not_found("feature", feature))?;
+        if ent.kind != FeatureKind::Metered {
+            return Err(EngineError::invalid(format!(
+                "{feature} is not a metered feature"
+            )));
+        }
+        let (window, span) = counting_span(&ctx, ent, now);
+        let (first, last) = history_days(window, &span, now);
+        let from = match span.start {
+            Some(start) if window != Window::Day => start.max(midnight(first)),
+            _ => midnight(first),
+        };
+        let to = midnight(last + Duration::days(1));
+        let daily = self.daily_usage(customer, feature, from, to).await?;
+        let days = if window == Window::Day {
+            daily
+                .into_iter()
+                .map(|(day, used)| DayUsage {
+                    day,
+                    used,
+                    total: used,
+                })
+                .collect()
+        } else {
+            // What the window counted before the first day shown (a lifetime counter, a
+            // yearly cycle longer than the history), so each day's total is the window's.
+            let shown: i64 = daily.iter().map(|(_, n)| n).sum();
+            let before = if span.start.is_some_and(|s| s >= from) {
+                0
+            } else {
+                let total = self
+                    .d
+                    .usage_log
+                    .window_total(customer, feature, &span.key)
+                    .await?;
+                (total - shown).max(0)
+            };
+            let mut running = before;
+            daily
+                .into_iter()
+                .map(|(day, used)| {
+                    running = running.saturating_add(used);
+                    DayUsage {
+                        day,
+                        used,
+                        total: running,
+                    }
+                })
+                .collect()
+        };
+        Ok(UsageHistory {
+            feature: feature.clone(),
+            window,
+            limit: ent.limit,
+            days,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap_or_default()
+            .with_timezone(&Utc)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn history_covers_the_window_so_far() {
+        let now = ts("2026-11-18T15:00:00Z");
+        let month = Window::Month.span_at(now, None);
+        assert_eq!(
+            history_days(Window::Month, &month, now),
+            (d("2026-11-01"), d("2026-11-18"))
+        );
+        let day = Window::Day.span_at(now, None);
+        assert_eq!(
+            history_days(Window::Day, &day, now),
+            (d("2026-11-05"), d("2026-11-18"))
+        );
+        let life = Window::Lifetime.span_at(now, None);
+        assert_eq!(
+            history_days(Window::Lifetime, &life, now),
+            (d("2026-10-20"), d("2026-11-18"))
+        );
+        let year = tollgate_kernel::Period::months_from(ts("2026-01-10T10:00:00Z"), 12);
+        let cycle = Window::BillingCycle.span_at(now, Some(&year));
+        let (first, last) = history_days(Window::BillingCycle, &cycle, now);
+        assert_eq!((last - first).num_days() + 1, MAX_HISTORY_DAYS);
+        assert_eq!(last, d("2026-11-18"));
+    }
+}
