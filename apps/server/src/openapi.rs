@@ -53,7 +53,7 @@ pub struct ErrorDetail {
         admin::keys, admin::new_key, admin::revoke_key, admin::advance_clock,
         admin::payment_method, webhooks::stripe,
         fake_billing::checkout_page, fake_billing::pay, fake_billing::cancel,
-        fake_billing::portal_page,
+        fake_billing::portal_page, fake_billing::invoice_page,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security, &StandardErrors),

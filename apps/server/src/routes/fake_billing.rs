@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/fake-billing/checkout/{id}", web::get().to(checkout_page))
         .route("/fake-billing/checkout/{id}/pay", web::post().to(pay))
         .route("/fake-billing/checkout/{id}/cancel", web::post().to(cancel))
-        .route("/fake-billing/portal/{id}", web::get().to(portal_page));
+        .route("/fake-billing/portal/{id}", web::get().to(portal_page))
+        .route("/fake-billing/invoices/{id}", web::get().to(invoice_page));
 }
 
 /// The fake provider; demo mode only (404 otherwise, as if the route did not exist).
@@ -193,4 +194,54 @@ pub async fn portal_page(state: Data, id: web::Path<String>) -> ApiResult<HttpRe
         ret = esc(&return_url),
     );
     Ok(page("Billing portal", &body))
+}
+
+/// A demo invoice (the invoice's `hosted_url`): its lines and totals. Demo invoice ids are
+/// sequential, so the page is shown only to a signed-in owner or admin of the invoice's
+/// customer (the UI's session cookie), as a provider's hosted invoice is only reachable from
+/// its unguessable link.
+#[utoipa::path(get, path = "/fake-billing/invoices/{id}", tag = "demo", security(()), params(("id" = String, Path, description = "Invoice id")),
+    responses((status = 200, description = "The invoice page", body = String, content_type = "text/html"),
+        (status = 404, description = "No such invoice for the signed-in customer")))]
+pub async fn invoice_page(
+    req: actix_web::HttpRequest,
+    state: Data,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let fake = fake(&state)?.fake.clone();
+    let missing = || ApiError::not_found("invoice not found");
+    let session = crate::ui::session::customer(&req, &state)
+        .filter(crate::ui::session::CustomerSession::sees_billing)
+        .ok_or_else(missing)?;
+    let (invoices, _) = fake.portal_view(&session.customer);
+    let invoice = invoices
+        .into_iter()
+        .find(|i| i.id == *id)
+        .ok_or_else(missing)?;
+    let money = |minor: i64| esc(&Money::new(minor, invoice.currency).to_string());
+    let rows: String = invoice
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&l.description),
+                l.quantity,
+                money(l.amount_minor)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Invoice {number}</h1><div class=\"muted\">{customer} · {date} · {status:?}</div>\
+         <table><tr><th>Item</th><th>Qty</th><th>Amount</th></tr>{rows}</table>\
+         <div class=\"price\">{due}</div><div class=\"muted\">due · {paid} paid</div>\
+         <p><a href=\"/app/billing\">Back to billing</a></p>",
+        number = esc(invoice.number.as_deref().unwrap_or(&invoice.id)),
+        customer = esc(invoice.customer.as_str()),
+        date = invoice.created_at.format("%Y-%m-%d"),
+        status = invoice.status,
+        due = money(invoice.amount_due),
+        paid = money(invoice.amount_paid),
+    );
+    Ok(page("Invoice", &body))
 }

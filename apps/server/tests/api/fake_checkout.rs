@@ -139,3 +139,52 @@ async fn pay_retried_after_a_failure_applies_what_the_first_attempt_lost() {
     assert_eq!(invoices(&app, "acme").await, 1);
     assert_eq!(fake_events(&app).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_demo_invoice_page_opens_for_the_customers_owner_and_admin_only() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    app.customer("globex").await;
+    app.subscribe("acme", "pro", "month").await;
+    app.advance(15 * 86_400).await; // the trial converts: a paid invoice
+    let list = app.get("/v1/customers/acme/invoices", app.server()).await;
+    let invoice = list.body["invoices"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["amount_due"].as_i64() > Some(0)))
+        .cloned()
+        .expect("a paid invoice");
+    let url = invoice["hosted_url"]
+        .as_str()
+        .expect("hosted_url")
+        .to_owned();
+    assert!(url.starts_with("/fake-billing/invoices/"), "{url}");
+    let open = |token: Option<String>| {
+        let mut req = app.client.get(format!("{}{url}", app.base));
+        if let Some(t) = token {
+            req = req.header("cookie", format!("tg_session={t}"));
+        }
+        async move { req.send().await.expect("invoice page") }
+    };
+
+    let owner = open(Some(app.session("acme", "owner").await)).await;
+    assert_eq!(owner.status(), StatusCode::OK);
+    let html = owner.text().await.expect("html");
+    let number = invoice["number"].as_str().expect("number");
+    assert!(
+        html.contains(number) && html.contains("49.00 USD"),
+        "{html}"
+    );
+    assert_eq!(
+        open(Some(app.session("acme", "admin").await))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for token in [
+        None,
+        Some(app.session("acme", "member").await),
+        Some(app.session("globex", "owner").await),
+    ] {
+        assert_eq!(open(token).await.status(), StatusCode::NOT_FOUND);
+    }
+}

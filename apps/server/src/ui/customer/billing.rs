@@ -109,11 +109,12 @@ fn invoice_row(ui: &Chrome, i: &Invoice) -> InvoiceRow {
         amount: format::money(ui.lang, amount, &i.currency),
         status,
         status_label: ui.t(key),
-        // Only links a browser can follow to the provider's page.
-        url: i
-            .hosted_url
-            .clone()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        // Only links a browser can follow: the provider's page, or the demo's own.
+        url: i.hosted_url.clone().filter(|u| {
+            u.starts_with("https://")
+                || u.starts_with("http://")
+                || u.starts_with("/fake-billing/invoices/")
+        }),
     }
 }
 
