@@ -288,6 +288,7 @@ fn serve(state: web::Data<AppState>, listener: TcpListener) -> Result<Server, St
         App::new()
             .app_data(state.clone())
             .configure(routes::configure)
+            .wrap(from_fn(crate::ui::remember_lang))
             .wrap(from_fn(observe))
     })
     .listen(listener)

@@ -16,6 +16,7 @@ use super::Data;
 use crate::error::{ApiError, ApiResult};
 use crate::fake_store::FakeStore;
 use crate::middleware::RequestId;
+use crate::ui::chart::esc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/fake-billing/checkout/{id}", web::get().to(checkout_page))
@@ -31,22 +32,6 @@ pub(crate) fn fake(state: &Data) -> ApiResult<Arc<FakeStore>> {
         .fake
         .clone()
         .ok_or_else(|| ApiError::not_found("fake billing runs in demo mode only"))
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}\

@@ -23,7 +23,7 @@ pub struct BarChart {
     pub height: u32,
 }
 
-/// Escapes text for SVG/HTML content and attributes.
+/// Escapes text for HTML and SVG element content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

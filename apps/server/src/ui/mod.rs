@@ -269,3 +269,24 @@ pub fn see_other(to: &str) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
 }
+
+/// Remembers a page's `?lang=` in a cookie (a year), so the next page keeps the language.
+/// API routes are left alone.
+pub async fn remember_lang(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let lang = (!req.path().starts_with("/v1/"))
+        .then(|| i18n::query_lang(req.request()))
+        .flatten();
+    let mut res = next.call(req).await?;
+    if let Some(lang) = lang {
+        let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}

@@ -106,3 +106,39 @@ async fn a_bad_or_expired_link_and_a_missing_cookie_show_a_page_and_set_nothing(
             .contains(r#"data-testid="session-needed""#)
     );
 }
+
+#[tokio::test]
+async fn a_chosen_language_is_remembered_for_the_next_page() {
+    let app = spawn_app().await;
+    let client = no_redirects();
+    let first = client
+        .get(format!("{}/pricing?lang=de", app.base))
+        .send()
+        .await
+        .expect("pricing");
+    let cookie = first.headers()[SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.starts_with("tg_lang=de") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    // The next page, without ?lang= and with an English browser, stays German.
+    let next = client
+        .get(format!("{}/demo", app.base))
+        .header("cookie", "tg_lang=de")
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect("demo");
+    let html = next.text().await.expect("html");
+    assert!(html.contains(r#"<html lang="de">"#), "{html}");
+    // The API sets no language cookie.
+    let api = client
+        .get(format!("{}/v1/plans?lang=de", app.base))
+        .send()
+        .await
+        .expect("plans");
+    assert!(api.headers().get(SET_COOKIE).is_none());
+}

@@ -143,6 +143,11 @@ async fn save(
     let (Some(code), Some(kind)) = (code, kind) else {
         return render_page(&req, &state, ui, form, errors, StatusCode::BAD_REQUEST).await;
     };
+    // The "new feature" form never replaces one: a taken code is refused with the form.
+    if !form.existing && state.engine.feature(&code).await.is_ok() {
+        let why = ui.t1("admin.feature.taken", &code);
+        return render_page(&req, &state, ui, form, vec![why], StatusCode::CONFLICT).await;
+    }
     let feature = Feature {
         code,
         name: form.name.clone(),

@@ -387,9 +387,21 @@ impl PlanForm {
                     }
                     let overage = row.overage.trim();
                     if !overage.is_empty() {
+                        // An existing overage keeps its currency (the form edits the amount).
+                        let currency = existing
+                            .and_then(|p| {
+                                p.entitlements
+                                    .iter()
+                                    .find(|x| x.feature.as_str() == row.code)
+                            })
+                            .and_then(|x| x.overage.as_ref())
+                            .map_or_else(
+                                || overage_currency.clone(),
+                                |o| o.currency.code().to_owned(),
+                            );
                         e.insert(
                             "overage".into(),
-                            json!({"currency": overage_currency, "unit_amount": overage.replace(',', ".")}),
+                            json!({"currency": currency, "unit_amount": overage.replace(',', ".")}),
                         );
                     }
                 }

@@ -39,6 +39,8 @@ pub struct Quota {
 pub struct Meter {
     /// The percentage for `aria-valuenow`, capped at 100.
     pub percent: u32,
+    /// The percentage shown as text: above 100 over a soft limit.
+    pub shown: u32,
     /// The width class's number (at least 1 when anything is used, so it shows).
     pub width: u32,
     /// `ok`, `approaching`, `at_limit`, `over`.
@@ -196,12 +198,14 @@ fn quota(ui: &Chrome, e: &EntitlementStatus) -> Quota {
             ..base
         },
         Some(limit) => {
-            let percent = e.percent.unwrap_or(0).min(100);
+            let shown = e.percent.unwrap_or(0);
+            let percent = shown.min(100);
             let (state, key) = state_of(e.state);
             Quota {
                 amount: ui.t2("quota.of", used, qty(lang, e, limit)),
                 meter: Some(Meter {
                     percent,
+                    shown,
                     width: if e.used > 0 { percent.max(1) } else { 0 },
                     state,
                     state_label: ui.t(key),

@@ -1193,4 +1193,13 @@ pub const STRINGS: super::Table = &[
             "Chưa có doanh thu định kỳ: doanh thu sẽ hiện ở đây khi khách hàng trả tiền cho một gói.",
         ],
     ),
+    (
+        "admin.feature.taken",
+        [
+            "A feature with the code {0} exists already: edit it from the list.",
+            "Ein Feature mit dem Code {0} existiert bereits: Bearbeiten Sie es in der Liste.",
+            "Une fonctionnalité avec le code {0} existe déjà : modifiez-la depuis la liste.",
+            "Đã có tính năng với mã {0}: hãy sửa nó từ danh sách.",
+        ],
+    ),
 ];
