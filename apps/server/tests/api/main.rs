@@ -16,5 +16,6 @@ mod stripe_production;
 mod stripe_webhooks;
 mod ui_admin;
 mod ui_customer;
+mod ui_matrix;
 mod ui_pricing;
 mod ui_session;
