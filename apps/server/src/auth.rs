@@ -208,7 +208,34 @@ pub struct SessionClaims {
     /// Expiry, Unix seconds on the engine clock.
     #[serde(rename = "e")]
     pub expires: i64,
+    /// What the token may be used for; a token is accepted only where its use is expected.
+    #[serde(rename = "k", default, skip_serializing_if = "TokenUse::is_api")]
+    pub use_: TokenUse,
 }
+
+/// The three uses of a signed customer token. A token made for one use is refused for the
+/// others, so a sign-in link found in a proxy's access log is no API key, and neither is a
+/// UI cookie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenUse {
+    /// `Authorization: Bearer` on the v1 API (`token` of `POST /v1/customers/{id}/sessions`).
+    #[default]
+    Api,
+    /// The `url` of a session: opened once to sign in to the UI, valid a few minutes.
+    Link,
+    /// The UI's session cookie.
+    Ui,
+}
+
+impl TokenUse {
+    fn is_api(&self) -> bool {
+        *self == Self::Api
+    }
+}
+
+/// How long a session's sign-in link (`url`) can be opened.
+pub const LINK_SECONDS: i64 = 600;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -226,13 +253,15 @@ pub fn sign_session(secret: &[u8], claims: &SessionClaims) -> Option<String> {
     Some(format!("{SESSION_PREFIX}{payload}.{sig}"))
 }
 
-/// Records `user_id` as a member of `customer` with `role` and signs a session token for it,
-/// valid for the configured TTL on the engine clock: the token and its expiry.
+/// Records `user_id` as a member of `customer` with `role` and signs a token of `use_` for it,
+/// valid for the configured session TTL on the engine clock (a sign-in link: the shorter of
+/// that and [`LINK_SECONDS`]): the token and its expiry.
 pub async fn issue_session(
     state: &AppState,
     customer: &CustomerId,
     user_id: String,
     role: Role,
+    use_: TokenUse,
 ) -> Result<(String, Timestamp), ApiError> {
     let now = state.engine.now();
     state
@@ -244,7 +273,11 @@ pub async fn issue_session(
             created_at: now,
         })
         .await?;
-    let expires_at = now + chrono::Duration::seconds(state.config.session_ttl_seconds);
+    let ttl = match use_ {
+        TokenUse::Link => state.config.session_ttl_seconds.min(LINK_SECONDS),
+        TokenUse::Api | TokenUse::Ui => state.config.session_ttl_seconds,
+    };
+    let expires_at = now + chrono::Duration::seconds(ttl);
     let token = sign_session(
         &state.session_secret,
         &SessionClaims {
@@ -252,20 +285,26 @@ pub async fn issue_session(
             user_id,
             role,
             expires: expires_at.timestamp(),
+            use_,
         },
     )
     .ok_or_else(ApiError::internal)?;
     Ok((token, expires_at))
 }
 
-/// The claims of a well-signed, unexpired token.
-pub fn verify_session(secret: &[u8], token: &str, now: Timestamp) -> Option<SessionClaims> {
+/// The claims of a well-signed, unexpired token made for `want`.
+pub fn verify_session(
+    secret: &[u8],
+    token: &str,
+    now: Timestamp,
+    want: TokenUse,
+) -> Option<SessionClaims> {
     let (payload, sig) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
     let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
     mac(secret, payload)?.verify_slice(&sig).ok()?;
     let claims: SessionClaims =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    (claims.expires > now.timestamp()).then_some(claims)
+    (claims.expires > now.timestamp() && claims.use_ == want).then_some(claims)
 }
 
 /// Recently seen keys by hash, a miss included. Bounded: when full it starts over, which costs
@@ -302,15 +341,17 @@ impl KeyCache {
 /// Resolves a bearer secret. `Ok(None)` for a secret that matches nothing.
 pub async fn resolve(state: &AppState, secret: &str) -> Result<Option<Principal>, ApiError> {
     if secret.starts_with(SESSION_PREFIX) {
-        return Ok(
-            verify_session(&state.session_secret, secret, state.engine.now()).map(|c| {
-                Principal::Customer {
-                    customer: c.customer,
-                    user_id: c.user_id,
-                    role: c.role,
-                }
-            }),
-        );
+        return Ok(verify_session(
+            &state.session_secret,
+            secret,
+            state.engine.now(),
+            TokenUse::Api,
+        )
+        .map(|c| Principal::Customer {
+            customer: c.customer,
+            user_id: c.user_id,
+            role: c.role,
+        }));
     }
     let hash = hash_secret(secret);
     if !well_formed(secret) {
@@ -406,6 +447,7 @@ mod tests {
             user_id: "u1".into(),
             role: Role::Admin,
             expires,
+            use_: TokenUse::Api,
         }
     }
 
@@ -413,13 +455,18 @@ mod tests {
     fn session_tokens_verify_only_with_their_secret_and_before_expiry() {
         let now = chrono::Utc::now();
         let token = sign_session(b"k1", &claims(now.timestamp() + 60)).unwrap();
+        let api = TokenUse::Api;
         assert_eq!(
-            verify_session(b"k1", &token, now),
+            verify_session(b"k1", &token, now, api),
             Some(claims(now.timestamp() + 60))
         );
-        assert_eq!(verify_session(b"k2", &token, now), None, "other secret");
+        assert_eq!(
+            verify_session(b"k2", &token, now, api),
+            None,
+            "other secret"
+        );
         let later = now + chrono::Duration::seconds(61);
-        assert_eq!(verify_session(b"k1", &token, later), None, "expired");
+        assert_eq!(verify_session(b"k1", &token, later, api), None, "expired");
         // Tampering with the claims (e.g. the role) breaks the signature.
         let (payload, sig) = token
             .strip_prefix(SESSION_PREFIX)
@@ -431,7 +478,40 @@ mod tests {
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
         assert_ne!(forged_payload, payload);
         let forged = format!("{SESSION_PREFIX}{forged_payload}.{sig}");
-        assert_eq!(verify_session(b"k1", &forged, now), None);
+        assert_eq!(verify_session(b"k1", &forged, now, api), None);
+    }
+
+    #[test]
+    fn a_token_is_accepted_only_for_its_own_use() {
+        let now = chrono::Utc::now();
+        let uses = [TokenUse::Api, TokenUse::Link, TokenUse::Ui];
+        for made in uses {
+            let token = sign_session(
+                b"k1",
+                &SessionClaims {
+                    use_: made,
+                    ..claims(now.timestamp() + 60)
+                },
+            )
+            .unwrap();
+            for want in uses {
+                assert_eq!(
+                    verify_session(b"k1", &token, now, want).is_some(),
+                    made == want,
+                    "{made:?} as {want:?}"
+                );
+            }
+        }
+        // API tokens keep their format: no use field (tokens made before still verify).
+        let api = sign_session(b"k1", &claims(now.timestamp() + 60)).unwrap();
+        let payload = api
+            .strip_prefix(SESSION_PREFIX)
+            .unwrap()
+            .split_once('.')
+            .unwrap()
+            .0;
+        let json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert!(!json.contains("\"k\""), "{json}");
     }
 
     #[test]

@@ -121,6 +121,13 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        if config.mode == Mode::Production && !base_url.starts_with("https://") {
+            tracing::warn!(
+                %base_url,
+                "TOLLGATE_PUBLIC_URL is not https: the web UI's cookies go out without Secure; \
+                 set it to the https address users reach"
+            );
+        }
 
         let store = SqlStore::open(&SqlOptions::new(config.database_url.as_str()))
             .await

@@ -11,7 +11,7 @@ use tollgate_plans::CustomerOverrides;
 use tollgate_wallet::LedgerEntry;
 
 use super::{Ctx, Data, json, ok, operation_id};
-use crate::auth::{Need, issue_session};
+use crate::auth::{Need, TokenUse, issue_session};
 use crate::error::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -76,9 +76,12 @@ pub struct NewSession {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Session {
+    /// `Authorization: Bearer` for the v1 API, until `expires_at`.
     pub token: String,
-    /// Opens this customer's pages in the web UI with the token.
+    /// Signs this user in to the customer's pages in the web UI (a cookie as long-lived as
+    /// `token`). Open it within 10 minutes; it is not an API token.
     pub url: String,
+    /// When `token` expires.
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
 }
@@ -105,8 +108,12 @@ pub async fn create_session(
         )));
     }
     let customer = state.engine.customer(&id).await?;
-    let (token, expires_at) = issue_session(&state, &customer.id, user_id, role).await?;
-    let url = format!("{}/app?session={token}", state.base_url);
+    let (token, expires_at) =
+        issue_session(&state, &customer.id, user_id.clone(), role, TokenUse::Api).await?;
+    // The link signs in to the UI only (not an API token), and only for a few minutes: a
+    // URL may end up in a proxy's access log or the browser's history.
+    let (link, _) = issue_session(&state, &customer.id, user_id, role, TokenUse::Link).await?;
+    let url = format!("{}/app?session={link}", state.base_url);
     Ok(json(
         StatusCode::CREATED,
         &Session {

@@ -72,19 +72,22 @@ pub fn needs_session(req: &HttpRequest, state: &Data) -> HttpResponse {
 /// with a valid cookie goes to the usage page too.
 async fn enter(req: HttpRequest, state: Data) -> HttpResponse {
     if let Some(token) = super::i18n::url_param(req.query_string(), "session") {
-        let Some(s) = session::verify_link(&state, &token) else {
+        let Some(link) = session::verify_link(&state, &token) else {
             let ui = Chrome::new(&req, &state, Area::Public, "session.expired.title");
             let (h, t) = (ui.t("session.expired.title"), ui.t("session.expired.text"));
             return super::message(StatusCode::UNAUTHORIZED, ui, h, t, "session-expired");
         };
-        let ttl = s.expires_in(&state);
+        let (cookie, ttl) = match session::sign_in(&state, link).await {
+            Ok(v) => v,
+            Err(e) => return super::failure(&req, &state, &e),
+        };
         let mut to = "/app/usage".to_owned();
         if let Some(lang) = super::i18n::query_lang(&req) {
             to.push_str("?lang=");
             to.push_str(lang.code());
         }
         let mut answer = super::see_other(&to);
-        let _ = answer.add_cookie(&session::customer_cookie(&state, &token, ttl));
+        let _ = answer.add_cookie(&session::customer_cookie(&state, &cookie, ttl));
         return answer;
     }
     match session::customer(&req, &state) {

@@ -11,7 +11,7 @@ use tollgate_engine::{Caller, NewCustomer};
 use tollgate_kernel::CustomerId;
 
 use super::{Area, Chrome, render, session};
-use crate::auth::issue_session;
+use crate::auth::{TokenUse, issue_session};
 use crate::error::ApiError;
 use crate::routes::Data;
 
@@ -47,6 +47,15 @@ async fn enter(req: HttpRequest, state: Data, form: web::Form<Enter>) -> HttpRes
     if !state.demo() {
         return super::failure(&req, &state, &ApiError::not_found("demo mode only"));
     }
+    // No form token on this page: another site's form (which browsers mark with its Origin)
+    // must not sign a visitor in.
+    if !same_origin(&req) {
+        return super::failure(
+            &req,
+            &state,
+            &ApiError::forbidden("sign in from this server's own /demo page"),
+        );
+    }
     match sign_in(&state, form.role).await {
         Ok((token, ttl)) => {
             let mut answer = super::see_other("/app/usage");
@@ -74,6 +83,23 @@ async fn sign_in(state: &Data, role: Role) -> Result<(String, i64), ApiError> {
         Role::Admin => "demo-admin",
         Role::Member => "demo-member",
     };
-    let (token, expires_at) = issue_session(state, &id, user.to_owned(), role).await?;
+    let (token, expires_at) =
+        issue_session(state, &id, user.to_owned(), role, TokenUse::Ui).await?;
     Ok((token, (expires_at - state.engine.now()).num_seconds()))
+}
+
+/// Whether a post comes from this server's own pages: no `Origin` (not a browser's
+/// cross-site form) or one naming the `Host` it was sent to.
+fn same_origin(req: &HttpRequest) -> bool {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &actix_web::http::header::HeaderValue| v.to_str().ok())
+    };
+    match header(actix_web::http::header::ORIGIN) {
+        None => true,
+        Some(origin) => origin
+            .split_once("://")
+            .is_some_and(|(_, host)| Some(host) == header(actix_web::http::header::HOST)),
+    }
 }

@@ -170,10 +170,11 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// The policy every page is sent with: this server's stylesheet and script only; forms may
-/// post here and be redirected to Stripe's hosted checkout and portal.
+/// The policy every page is sent with: this server's stylesheet and script only; forms post
+/// here and may be redirected to the provider's hosted checkout and portal, on Stripe's
+/// domains or an account's own custom domain (so any https origin).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-connect-src 'self'; form-action 'self' https://checkout.stripe.com https://billing.stripe.com; \
+connect-src 'self'; form-action 'self' https:; \
 base-uri 'none'; frame-ancestors 'none'";
 
 /// Renders a template into a response with the UI's security headers.

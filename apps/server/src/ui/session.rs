@@ -17,7 +17,7 @@ use tollgate_billing::Role;
 use tollgate_engine::hash_secret;
 use tollgate_kernel::CustomerId;
 
-use crate::auth::{self, Principal, SessionClaims};
+use crate::auth::{self, Principal, SessionClaims, TokenUse};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -88,16 +88,35 @@ impl CustomerSession {
     }
 }
 
-/// Verifies a session token from a link (engine clock, like the API).
-pub fn verify_link(state: &AppState, token: &str) -> Option<CustomerSession> {
-    auth::verify_session(&state.session_secret, token, state.engine.now())
-        .map(|c| CustomerSession::from_claims(c, token.to_owned()))
+/// Verifies a session's sign-in link token (engine clock, like the API): its claims.
+pub fn verify_link(state: &AppState, token: &str) -> Option<SessionClaims> {
+    auth::verify_session(
+        &state.session_secret,
+        token,
+        state.engine.now(),
+        TokenUse::Link,
+    )
 }
 
 /// The customer session of a request's cookie, when valid and unexpired.
 pub fn customer(req: &HttpRequest, state: &AppState) -> Option<CustomerSession> {
     let cookie = req.cookie(CUSTOMER_COOKIE)?;
-    verify_link(state, cookie.value())
+    let token = cookie.value();
+    auth::verify_session(
+        &state.session_secret,
+        token,
+        state.engine.now(),
+        TokenUse::Ui,
+    )
+    .map(|c| CustomerSession::from_claims(c, token.to_owned()))
+}
+
+/// Signs the user of a verified link in: a UI token for the cookie (as long-lived as the
+/// session TTL) and its lifetime in seconds.
+pub async fn sign_in(state: &AppState, link: SessionClaims) -> Result<(String, i64), ApiError> {
+    let (token, expires_at) =
+        auth::issue_session(state, &link.customer, link.user_id, link.role, TokenUse::Ui).await?;
+    Ok((token, (expires_at - state.engine.now()).num_seconds()))
 }
 
 /// The session cookie for a verified link, living as long as the token.

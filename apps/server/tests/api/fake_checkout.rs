@@ -166,7 +166,7 @@ async fn a_demo_invoice_page_opens_for_the_customers_owner_and_admin_only() {
         async move { req.send().await.expect("invoice page") }
     };
 
-    let owner = open(Some(app.session("acme", "owner").await)).await;
+    let owner = open(Some(app.ui_session("acme", "owner").await)).await;
     assert_eq!(owner.status(), StatusCode::OK);
     let html = owner.text().await.expect("html");
     let number = invoice["number"].as_str().expect("number");
@@ -175,15 +175,15 @@ async fn a_demo_invoice_page_opens_for_the_customers_owner_and_admin_only() {
         "{html}"
     );
     assert_eq!(
-        open(Some(app.session("acme", "admin").await))
+        open(Some(app.ui_session("acme", "admin").await))
             .await
             .status(),
         StatusCode::OK
     );
     for token in [
         None,
-        Some(app.session("acme", "member").await),
-        Some(app.session("globex", "owner").await),
+        Some(app.ui_session("acme", "member").await),
+        Some(app.ui_session("globex", "owner").await),
     ] {
         assert_eq!(open(token).await.status(), StatusCode::NOT_FOUND);
     }

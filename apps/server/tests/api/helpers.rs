@@ -232,6 +232,38 @@ impl TestApp {
         r.body["token"].as_str().expect("token").to_owned()
     }
 
+    /// Signs a user of `customer` with `role` in to the web UI through the session's link, as
+    /// a browser would: the value of the `tg_session` cookie it sets.
+    pub async fn ui_session(&self, customer: &str, role: &str) -> String {
+        let r = self
+            .post(
+                &format!("/v1/customers/{customer}/sessions"),
+                self.server(),
+                &json!({"user_id": format!("{role}-user"), "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+        let url = r.body["url"].as_str().expect("url");
+        let entry = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(url)
+            .send()
+            .await
+            .expect("the session link");
+        assert_eq!(entry.status(), StatusCode::SEE_OTHER, "the link signs in");
+        entry
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("tg_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("a tg_session cookie")
+            .to_owned()
+    }
+
     /// Opens a checkout for `plan` and pays it on the fake billing page, as a browser would;
     /// answers the subscription.
     pub async fn subscribe(&self, customer: &str, plan: &str, interval: &str) -> Answer {

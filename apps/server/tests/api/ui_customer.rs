@@ -134,7 +134,7 @@ async fn subscription(app: &TestApp, id: &str) -> serde_json::Value {
 async fn ui_usage_bars_follow_recorded_usage_and_limit_banners_appear_only_then() {
     let app = spawn_app().await;
     app.customer("acme").await; // Hobby: api_calls 1,000 and ai_queries 50 a month
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
 
     let p = page(&app, &owner, "/app/usage").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -209,7 +209,7 @@ async fn ui_usage_bars_follow_recorded_usage_and_limit_banners_appear_only_then(
         "{limit}"
     );
     // A member is told to ask an owner, and still finds the plans.
-    let member = app.session("acme", "member").await;
+    let member = app.ui_session("acme", "member").await;
     let p = page(&app, &member, "/app/usage").await;
     let limit = p.block("banner-limit", "\n</div>");
     assert!(limit.contains("Ask an owner"), "{limit}");
@@ -243,7 +243,7 @@ async fn ui_trial_banner_counts_days_on_the_engine_clock() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
 
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let p = page(&app, &owner, "/app/usage").await;
     assert_banners(&p, &["banner-trial"]);
     assert!(
@@ -259,7 +259,7 @@ async fn ui_trial_banner_counts_days_on_the_engine_clock() {
     );
 
     app.advance(13 * 86_400).await;
-    let owner = app.session("acme", "owner").await; // sessions live an hour of engine time
+    let owner = app.ui_session("acme", "owner").await; // sessions live an hour of engine time
     let p = page(&app, &owner, "/app/usage").await;
     assert!(
         p.block("banner-trial", "\n</div>")
@@ -283,7 +283,7 @@ async fn ui_a_failed_renewal_shows_past_due_with_the_grace_date_then_locked() {
         )
         .await;
     assert!(r.status.is_success(), "{r:?}");
-    let p = page(&app, &app.session("acme", "owner").await, "/app/usage").await;
+    let p = page(&app, &app.ui_session("acme", "owner").await, "/app/usage").await;
     assert_banners(&p, &[]);
 
     app.advance(31 * 86_400).await; // past the renewal on Dec 16
@@ -296,7 +296,7 @@ async fn ui_a_failed_renewal_shows_past_due_with_the_grace_date_then_locked() {
             .starts_with("2026-12-19"),
         "{sub}"
     );
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let p = page(&app, &owner, "/app/usage").await;
     assert_banners(&p, &["banner-past-due"]);
     let banner = p.block("banner-past-due", "\n</div>");
@@ -311,7 +311,7 @@ async fn ui_a_failed_renewal_shows_past_due_with_the_grace_date_then_locked() {
         "{banner}"
     );
     // Not an owner: no button, a pointer to who can.
-    let admin = app.session("acme", "admin").await;
+    let admin = app.ui_session("acme", "admin").await;
     let banner = page(&app, &admin, "/app/usage")
         .await
         .block("banner-past-due", "\n</div>");
@@ -322,7 +322,7 @@ async fn ui_a_failed_renewal_shows_past_due_with_the_grace_date_then_locked() {
 
     app.advance(4 * 86_400).await; // grace is over
     assert_eq!(subscription(&app, "acme").await["status"], "locked");
-    let p = page(&app, &app.session("acme", "owner").await, "/app/usage").await;
+    let p = page(&app, &app.ui_session("acme", "owner").await, "/app/usage").await;
     assert_banners(&p, &["banner-locked"]);
     let banner = p.block("banner-locked", "\n</div>");
     assert!(banner.contains("read-only"), "{banner}");
@@ -336,7 +336,7 @@ async fn ui_billing_is_for_owners_and_admins_and_only_owners_act() {
     app.customer("acme").await;
     app.subscribe("acme", "business", "month").await;
 
-    let member = app.session("acme", "member").await;
+    let member = app.ui_session("acme", "member").await;
     let usage = page(&app, &member, "/app/usage").await;
     assert!(
         usage.has("nav-usage") && !usage.has("nav-billing"),
@@ -349,7 +349,7 @@ async fn ui_billing_is_for_owners_and_admins_and_only_owners_act() {
     assert!(p.has("billing-forbidden"), "{}", p.html);
     assert!(!p.html.contains("Cancel subscription"));
 
-    let admin = app.session("acme", "admin").await;
+    let admin = app.ui_session("acme", "admin").await;
     let p = page(&app, &admin, "/app/billing").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
     assert!(p.has("nav-billing") && p.has("owner-only"), "{}", p.html);
@@ -382,7 +382,7 @@ async fn ui_billing_is_for_owners_and_admins_and_only_owners_act() {
         false
     );
 
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let p = page(&app, &owner, "/app/billing").await;
     for button in ["portal", "cancel"] {
         let el = p.element(button).unwrap();
@@ -404,7 +404,7 @@ async fn ui_owner_cancels_and_reactivates_and_a_wrong_token_changes_nothing() {
     app.add_business_plan().await; // $99 a month, no trial
     app.customer("acme").await;
     app.subscribe("acme", "business", "month").await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let p = page(&app, &owner, "/app/billing").await;
     let csrf = p.csrf();
     assert!(!p.has("reactivate"));
@@ -486,7 +486,7 @@ async fn ui_owner_cancels_and_reactivates_and_a_wrong_token_changes_nothing() {
 async fn ui_sign_out_needs_the_token_and_clears_the_cookie() {
     let app = spawn_app().await;
     app.customer("acme").await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let csrf = page(&app, &owner, "/app/usage").await.csrf();
 
     let r = form(&app, &owner, "/app/sign-out", &[("csrf", "nope")]).await;

@@ -323,7 +323,7 @@ async fn ui_pricing_table_is_wired_for_assistive_technology() {
 async fn ui_pricing_marks_the_current_plan_and_offers_the_owner_changes() {
     let app = spawn_app().await;
     app.customer("acme").await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
 
     // Never subscribed: the free plan is in force; the paid plan opens checkout.
     let p = get_page(&app, "/pricing", Some(&owner), &[]).await;
@@ -381,7 +381,7 @@ async fn ui_pricing_members_and_admins_see_the_matrix_without_change_buttons() {
     app.subscribe("acme", "pro", "month").await;
     app.add_business_plan().await;
     for role in ["member", "admin"] {
-        let token = app.session("acme", role).await;
+        let token = app.ui_session("acme", role).await;
         let p = get_page(&app, "/pricing", Some(&token), &[]).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(
@@ -428,9 +428,9 @@ async fn ui_pricing_posts_without_a_session_or_a_good_token_are_refused_and_chan
     app.customer("acme").await;
     app.subscribe("acme", "pro", "month").await;
     app.add_business_plan().await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     app.customer("globex").await;
-    let other = app.session("globex", "owner").await;
+    let other = app.ui_session("globex", "owner").await;
     let before = subscription(&app, "acme").await;
     let audit = app.audit_count().await;
     let change = [
@@ -518,7 +518,7 @@ async fn ui_pricing_owner_upgrades_from_a_paid_plan_through_the_confirm_page() {
     app.add_business_plan().await;
     // Past the 14-day trial: a paid period, so the upgrade is prorated.
     app.advance(20 * 86_400).await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
 
     let p = get_page(&app, "/pricing", Some(&owner), &[]).await;
     assert!(p.html.contains(
@@ -604,7 +604,7 @@ async fn ui_pricing_owner_downgrade_is_scheduled_for_the_period_end() {
     // In Pro's 14-day trial: the period ends with it.
     let sub = app.subscribe("acme", "pro", "month").await;
     let end = sub.body["current_period_end"].as_str().unwrap().to_owned();
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let confirm = get_page(
         &app,
         "/pricing/change?plan=hobby&interval=month",
@@ -647,7 +647,7 @@ async fn ui_pricing_owner_downgrade_is_scheduled_for_the_period_end() {
 async fn ui_pricing_checkout_post_answers_303_to_the_fake_checkout_once() {
     let app = spawn_app().await;
     app.customer("acme").await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     let p = get_page(&app, "/pricing?interval=year", Some(&owner), &[]).await;
     let from = "name=\"plan\" value=\"pro\"";
     let start = p.html.find(from).expect("pro form");

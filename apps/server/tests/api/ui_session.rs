@@ -14,43 +14,63 @@ fn no_redirects() -> reqwest::Client {
         .expect("client")
 }
 
-#[tokio::test]
-async fn the_session_link_sets_an_http_only_cookie_and_leaves_the_token_out_of_the_address() {
-    let app = spawn_app().await;
-    app.customer("acme").await;
+/// The `url` and `token` of a new session.
+async fn new_session(app: &crate::helpers::TestApp, role: &str) -> (String, String) {
     let r = app
         .post(
             "/v1/customers/acme/sessions",
             app.server(),
-            &json!({"user_id": "u-1", "role": "member"}),
+            &json!({"user_id": "u-1", "role": role}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
-    let token = r.body["token"].as_str().expect("token").to_owned();
-    let url = r.body["url"].as_str().expect("url").to_owned();
-    assert_eq!(url, format!("{}/app?session={token}", app.base));
+    (
+        r.body["url"].as_str().expect("url").to_owned(),
+        r.body["token"].as_str().expect("token").to_owned(),
+    )
+}
+
+fn cookie_value(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("tg_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_session_link_sets_an_http_only_cookie_and_leaves_the_token_out_of_the_address() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let (url, token) = new_session(&app, "member").await;
+    let link = url
+        .strip_prefix(&format!("{}/app?session=", app.base))
+        .expect("the link's shape")
+        .to_owned();
+    assert_ne!(link, token, "the link carries its own token, not the API's");
 
     let client = no_redirects();
     let entry = client.get(&url).send().await.expect("entry");
     assert_eq!(entry.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry.headers()[LOCATION], "/app/usage");
-    let cookie = entry.headers()[SET_COOKIE]
+    let raw = entry.headers()[SET_COOKIE]
         .to_str()
         .expect("cookie")
         .to_owned();
-    assert!(
-        cookie.starts_with(&format!("tg_session={token}")),
-        "{cookie}"
-    );
-    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
-        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600"] {
+        assert!(raw.contains(attribute), "{attribute} in {raw}");
     }
-    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    assert!(!raw.contains("Secure"), "plain http: {raw}");
+    let cookie = cookie_value(&entry).expect("tg_session");
+    assert_ne!(cookie, link);
+    assert_ne!(cookie, token);
 
     // The cookie opens the pages; /app goes on to the usage page.
     let again = client
         .get(format!("{}/app", app.base))
-        .header("cookie", format!("tg_session={token}"))
+        .header("cookie", format!("tg_session={cookie}"))
         .send()
         .await
         .expect("app");
@@ -59,17 +79,55 @@ async fn the_session_link_sets_an_http_only_cookie_and_leaves_the_token_out_of_t
 }
 
 #[tokio::test]
+async fn each_token_works_only_for_its_own_use() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let (url, token) = new_session(&app, "owner").await;
+    let link = url.split("session=").nth(1).expect("link").to_owned();
+    let client = no_redirects();
+    let cookie = cookie_value(&client.get(&url).send().await.expect("entry")).expect("cookie");
+
+    // The API takes the API token only: a link from an access log, or the cookie, is no key.
+    assert_eq!(
+        app.get("/v1/customers/acme", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    for other in [&link, &cookie] {
+        assert_eq!(
+            app.get("/v1/customers/acme", Some(other)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The UI's cookie takes the UI token only.
+    for other in [&token, &link] {
+        let page = client
+            .get(format!("{}/app/usage", app.base))
+            .header("cookie", format!("tg_session={other}"))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED, "{other}");
+    }
+    // The link signs in only with a link token.
+    for other in [&token, &cookie] {
+        let entry = client
+            .get(format!("{}/app?session={other}", app.base))
+            .send()
+            .await
+            .expect("entry");
+        assert_eq!(entry.status(), StatusCode::UNAUTHORIZED);
+        assert!(cookie_value(&entry).is_none());
+    }
+}
+
+#[tokio::test]
 async fn a_bad_or_expired_link_and_a_missing_cookie_show_a_page_and_set_nothing() {
     let app = spawn_app().await;
     app.customer("acme").await;
-    let token = app.session("acme", "owner").await;
+    let (url, token) = new_session(&app, "owner").await;
     let client = no_redirects();
 
-    let forged = client
-        .get(format!("{}/app?session={token}x", app.base))
-        .send()
-        .await
-        .expect("forged");
+    let forged = client.get(format!("{url}x")).send().await.expect("forged");
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
     assert!(forged.headers().get(SET_COOKIE).is_none());
     let csp = forged.headers()["content-security-policy"]
@@ -83,15 +141,16 @@ async fn a_bad_or_expired_link_and_a_missing_cookie_show_a_page_and_set_nothing(
     let html = forged.text().await.expect("html");
     assert!(html.contains(r#"data-testid="session-expired""#), "{html}");
 
-    // Links expire with the token (engine clock): a day later the same link is refused.
-    app.advance(86_400).await;
-    let late = client
-        .get(format!("{}/app?session={token}", app.base))
-        .send()
-        .await
-        .expect("late");
+    // A link is for opening at once: 10 minutes (engine clock) later it is refused, while
+    // the API token of the same session still works.
+    app.advance(601).await;
+    let late = client.get(&url).send().await.expect("late");
     assert_eq!(late.status(), StatusCode::UNAUTHORIZED);
     assert!(late.headers().get(SET_COOKIE).is_none());
+    assert_eq!(
+        app.get("/v1/customers/acme", Some(&token)).await.status,
+        StatusCode::OK
+    );
 
     let bare = client
         .get(format!("{}/app", app.base))
@@ -141,4 +200,31 @@ async fn a_chosen_language_is_remembered_for_the_next_page() {
         .await
         .expect("plans");
     assert!(api.headers().get(SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn the_demo_sign_in_refuses_another_sites_form() {
+    let app = spawn_app().await;
+    let client = no_redirects();
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let post = |origin: Option<&str>| {
+        let mut req = client
+            .post(format!("{}/demo", app.base))
+            .form(&[("role", "owner")]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let foreign = post(Some("https://evil.example")).await.expect("post");
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    assert!(cookie_value(&foreign).is_none());
+    assert_eq!(
+        app.get("/v1/customers/demo", app.server()).await.status,
+        StatusCode::NOT_FOUND,
+        "nothing was created"
+    );
+    let own = post(Some(&format!("http://{host}"))).await.expect("post");
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
+    assert!(cookie_value(&own).is_some());
 }
