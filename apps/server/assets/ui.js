@@ -27,3 +27,18 @@
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-submitted]").forEach(function (f) { f.removeAttribute("data-submitted"); });
 });
+// A table wider than the screen scrolls inside its box: make that box reachable with the
+// keyboard (arrow keys scroll it) and name it after its section's heading.
+(function () {
+  function tables() {
+    document.querySelectorAll(".table-wrap:not([tabindex])").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth) { return; }
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      var section = wrap.closest("section, .card");
+      var heading = section && section.querySelector("h1, h2, h3, caption");
+      if (heading && heading.textContent) { wrap.setAttribute("aria-label", heading.textContent.trim()); }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", tables); } else { tables(); }
+})();

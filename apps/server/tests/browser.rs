@@ -84,3 +84,8 @@ async fn dashboard() {
 async fn admin() {
     spec("admin").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walkthrough() {
+    spec("walkthrough").await;
+}

@@ -50,7 +50,8 @@ pub fn paths() -> &'static Paths {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ui/{file}", web::get().to(serve));
+    cfg.route("/ui/{file}", web::get().to(serve))
+        .route("/favicon.ico", web::get().to(favicon));
 }
 
 async fn serve(file: web::Path<String>) -> HttpResponse {
@@ -70,4 +71,12 @@ async fn serve(file: web::Path<String>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(body)
+}
+
+/// Pages name their icon inline; a browser that asks for `/favicon.ico` anyway (the demo's
+/// provider pages, a bookmark) gets an empty answer rather than a 404 in its console.
+async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .finish()
 }

@@ -113,7 +113,7 @@ test("members cannot see billing; admins see it without acting", async () => {
   assert.equal(await member.getByTestId("nav-billing").count(), 0);
   await shot(member, "app-billing-forbidden");
   // Chromium reports the page's own 403 status on the console: expected here, nothing else.
-  assert.deepEqual(member.errors, ["Failed to load resource: the server responded with a status of 403 (Forbidden)"]);
+  assert.deepEqual(member.errors, [`Failed to load resource: the server responded with a status of 403 (Forbidden) (${BASE}/app/billing)`]);
 
   const admin = await signIn("dash-roles", "admin");
   await admin.getByTestId("nav-billing").click();

@@ -31,8 +31,9 @@ export async function launch() {
 
 /// A fresh context (own cookies) and page; desktop unless `mobile`. Dialogs (data-confirm)
 /// are accepted; page errors fail the test.
-export async function newPage(browser, { mobile = false, locale = "en-US" } = {}) {
+export async function newPage(browser, { mobile = false, locale = "en-US", bypassCSP = false } = {}) {
   const context = await browser.newContext({
+    bypassCSP,
     viewport: mobile ? { width: 390, height: 844 } : { width: 1280, height: 900 },
     deviceScaleFactor: 1,
     locale,
@@ -43,7 +44,7 @@ export async function newPage(browser, { mobile = false, locale = "en-US" } = {}
   page.on("dialog", (d) => d.accept());
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") { errors.push(m.text()); } });
+  page.on("console", (m) => { if (m.type() === "error") { errors.push(`${m.text()} (${m.location()?.url || page.url()})`); } });
   page.errors = errors;
   return page;
 }
@@ -118,4 +119,17 @@ export async function signInAdmin(page) {
   await page.getByTestId("admin-key").fill(ADMIN);
   await page.getByTestId("admin-sign-in").click();
   await page.waitForURL(/\/admin(\/|$|\?)/);
+}
+
+/// Runs axe-core's WCAG 2 A/AA rules on the page (the page needs `newPage(…, {bypassCSP: true})`
+/// so the audit script may be injected) and fails with every violation found.
+export async function assertAccessible(page, label) {
+  const axePath = new URL("./node_modules/axe-core/axe.min.js", import.meta.url).pathname;
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary) }));
+  });
+  assert.deepEqual(result, [], `${label}: accessibility violations:\n${JSON.stringify(result, null, 2)}`);
 }
