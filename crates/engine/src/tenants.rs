@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tollgate_billing::{Customer, Subscription, SubscriptionStatus};
-use tollgate_kernel::{FeatureCode, FeatureKind, Interval, Money, PlanCode};
+use tollgate_kernel::{CustomerId, FeatureCode, FeatureKind, Interval, Money, PlanCode};
 use tollgate_plans::Plan;
 use tollgate_quotas::QuotaState;
 
@@ -95,36 +95,63 @@ impl Engine {
         customers.sort_by(|a, b| a.id.cmp(&b.id));
         let mut out = Vec::with_capacity(customers.len());
         for customer in customers {
-            let entitlements = match self.entitlements(&customer.id).await {
-                Ok(e) => e,
-                // Deleted since the list was read.
-                Err(EngineError::NotFound { .. }) => continue,
-                Err(e) => return Err(e),
-            };
-            let usage = entitlements
-                .into_iter()
-                .filter(|e| matches!(e.kind, FeatureKind::Metered | FeatureKind::Gauge))
-                .filter(|e| !(e.limit == Some(0) && e.used == 0))
-                .map(|e| UsageSummary {
-                    feature: e.feature,
-                    kind: e.kind,
-                    used: e.used,
-                    limit: e.limit,
-                    percent: e.percent,
-                    state: e.state,
-                })
-                .collect();
             let sub = subscriptions.get(&customer.id);
-            out.push(CustomerSummary {
-                plan: plan_in_force(sub, free.as_ref()),
-                status: sub.map(|s| s.status),
-                interval: sub.map(|s| s.interval),
-                mrr: sub.map_or(Money::zero(customer.currency), |s| revenue::mrr(s, &plans)),
-                locked: sub.is_some_and(|s| s.status == SubscriptionStatus::Locked),
-                usage,
-                customer,
-            });
+            match self.summary_of(customer, sub, &plans, free.as_ref()).await {
+                Ok(s) => out.push(s),
+                // Deleted since the list was read.
+                Err(EngineError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(out)
+    }
+
+    /// One live customer's line of [`Engine::customer_summaries`], read on its own (the
+    /// operator's customer page).
+    ///
+    /// # Errors
+    /// [`EngineError::NotFound`] for an unknown or deleted customer; otherwise only on store
+    /// failure.
+    pub async fn customer_summary(&self, id: &CustomerId) -> Result<CustomerSummary, EngineError> {
+        let customer = self.customer(id).await?;
+        let plans = self.plans_by_code().await?;
+        let free = self.free_plan().await?;
+        let sub = self.d.subscriptions.get(id).await?;
+        self.summary_of(customer, sub.as_ref(), &plans, free.as_ref())
+            .await
+    }
+
+    /// A customer's summary from its subscription (if any), the catalog and the free plan.
+    async fn summary_of(
+        &self,
+        customer: Customer,
+        sub: Option<&Subscription>,
+        plans: &HashMap<PlanCode, Plan>,
+        free: Option<&Plan>,
+    ) -> Result<CustomerSummary, EngineError> {
+        let usage = self
+            .entitlements(&customer.id)
+            .await?
+            .into_iter()
+            .filter(|e| matches!(e.kind, FeatureKind::Metered | FeatureKind::Gauge))
+            .filter(|e| !(e.limit == Some(0) && e.used == 0))
+            .map(|e| UsageSummary {
+                feature: e.feature,
+                kind: e.kind,
+                used: e.used,
+                limit: e.limit,
+                percent: e.percent,
+                state: e.state,
+            })
+            .collect();
+        Ok(CustomerSummary {
+            plan: plan_in_force(sub, free),
+            status: sub.map(|s| s.status),
+            interval: sub.map(|s| s.interval),
+            mrr: sub.map_or(Money::zero(customer.currency), |s| revenue::mrr(s, plans)),
+            locked: sub.is_some_and(|s| s.status == SubscriptionStatus::Locked),
+            usage,
+            customer,
+        })
     }
 }

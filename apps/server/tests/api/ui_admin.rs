@@ -52,6 +52,23 @@ fn csrf(html: &str) -> String {
     html[at..].split('"').next().expect("value").to_owned()
 }
 
+/// The value of the page's input `name` (its `value` attribute right after the name), as a
+/// browser would post it.
+fn input_value(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("an input {name}: {html}"))
+        + marker.len();
+    let raw = html[at..].split('"').next().expect("value");
+    raw.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 async fn console(app: &TestApp) -> (String, String) {
     let cookie = sign_in(app, ADMIN_KEY).await;
     let (status, html) = get(app, Some(&cookie), "/admin").await;
@@ -330,11 +347,12 @@ async fn ui_admin_a_plan_made_in_the_editor_is_sold_and_bad_input_writes_nothing
     soft.push(("ent.api_calls.overage", "0.01"));
     let r = post(&app, Some(&cookie), "/admin/plans", &soft).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A taken code with other fields is refused (the same fields again are a double submit).
     let taken = post(
         &app,
         Some(&cookie),
         "/admin/plans",
-        &plan_form(&token, "team", "15"),
+        &plan_form(&token, "team", "25"),
     )
     .await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
@@ -513,7 +531,10 @@ async fn ui_admin_replay_reapplies_a_billing_event() {
         to.starts_with("/admin/webhooks?status=processed&replayed="),
         "{to}"
     );
-    assert!(to.contains("outcome="), "{to}");
+    assert!(
+        !to.contains("outcome=") && !to.contains("error="),
+        "the address names the event only: {to}"
+    );
     let (_, html) = get(&app, Some(&cookie), &to).await;
     assert!(
         html.contains(r#"data-testid="replay-result""#) && html.contains(&id),
@@ -528,6 +549,12 @@ async fn ui_admin_replay_reapplies_a_billing_event() {
         .expect("event")
         .clone();
     assert_eq!(again["attempts"].as_i64(), Some(attempts + 1), "{again}");
+    let said = match again["status"].as_str() {
+        Some("processed") => "processed.",
+        Some("ignored") => "ignored (nothing to change).",
+        other => panic!("replayed to {other:?}"),
+    };
+    assert!(html.contains(said), "the outcome read from the log: {html}");
 }
 
 #[tokio::test]
@@ -579,12 +606,14 @@ async fn ui_admin_clock_and_audit_pages() {
     let app = spawn_app().await;
     app.customer("acme").await;
     let (cookie, token) = console(&app).await;
+    let (_, html) = get(&app, Some(&cookie), "/admin").await;
+    let from = input_value(&html, "from");
     let before = app.state.engine.now();
     let bad = post(
         &app,
         Some(&cookie),
         "/admin/clock",
-        &[("csrf", &token), ("days", "-3")],
+        &[("csrf", &token), ("from", &from), ("days", "-3")],
     )
     .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
@@ -593,7 +622,7 @@ async fn ui_admin_clock_and_audit_pages() {
         &app,
         Some(&cookie),
         "/admin/clock",
-        &[("csrf", &token), ("days", "2")],
+        &[("csrf", &token), ("from", &from), ("days", "2")],
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -611,4 +640,282 @@ async fn ui_admin_clock_and_audit_pages() {
     );
     let (status, _) = get(&app, Some(&cookie), "/admin/audit?from=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn ui_admin_the_clock_form_posted_twice_moves_the_clock_once() {
+    let app = spawn_app().await;
+    let (cookie, token) = console(&app).await;
+    let (_, html) = get(&app, Some(&cookie), "/admin").await;
+    let from = input_value(&html, "from");
+    assert_eq!(
+        from,
+        app.state.engine.now().timestamp().to_string(),
+        "the page's time"
+    );
+    let before = app.state.engine.now();
+    let form = [("csrf", token.as_str()), ("from", &from), ("days", "3")];
+    for _ in 0..2 {
+        let r = post(&app, Some(&cookie), "/admin/clock", &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()[LOCATION], "/admin?done=clock");
+    }
+    assert_eq!(
+        (app.state.engine.now() - before).num_days(),
+        3,
+        "moved once"
+    );
+    let (_, html) = get(&app, Some(&cookie), "/admin?done=clock").await;
+    assert!(html.contains(r#"role="status""#), "the same flash: {html}");
+
+    // A fresh page moves it again; a form without its time moves nothing.
+    let from = input_value(&html, "from");
+    let r = post(
+        &app,
+        Some(&cookie),
+        "/admin/clock",
+        &[("csrf", &token), ("from", &from), ("days", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!((app.state.engine.now() - before).num_days(), 4);
+    let moved = app.state.engine.now();
+    let r = post(
+        &app,
+        Some(&cookie),
+        "/admin/clock",
+        &[("csrf", &token), ("days", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.state.engine.now(), moved);
+}
+
+#[tokio::test]
+async fn ui_admin_a_plan_form_submitted_twice_creates_it_once_and_answers_the_same() {
+    let app = spawn_app().await;
+    let (cookie, token) = console(&app).await;
+    let audit = app.audit_count().await;
+    let form = plan_form(&token, "team", "15");
+    for _ in 0..2 {
+        let r = post(&app, Some(&cookie), "/admin/plans", &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()[LOCATION], "/admin/plans?done=created:team");
+    }
+    assert_eq!(app.audit_count().await, audit + 1, "one plan.created");
+    // Other fields under the taken code are still refused, and change nothing.
+    let r = post(
+        &app,
+        Some(&cookie),
+        "/admin/plans",
+        &plan_form(&token, "team", "16"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.expect("html");
+    assert!(html.contains(r#"data-testid="plan-errors""#), "{html}");
+    assert_eq!(app.audit_count().await, audit + 1);
+}
+
+#[tokio::test]
+async fn ui_admin_config_strings_that_look_like_numbers_stay_strings_on_save() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let (cookie, token) = console(&app).await;
+
+    // A plan whose config value is the string "30", made in the editor by typing it quoted.
+    let mut form = plan_form(&token, "team", "15");
+    form.push(("ent.retention_days.included", "on"));
+    form.push(("ent.retention_days.value", r#""30""#));
+    let r = post(&app, Some(&cookie), "/admin/plans", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let retention = |plans: &serde_json::Value| {
+        plans["plans"]
+            .as_array()
+            .expect("plans")
+            .iter()
+            .find(|p| p["code"] == "team")
+            .expect("team")["entitlements"]
+            .as_array()
+            .expect("entitlements")
+            .iter()
+            .find(|e| e["feature"] == "retention_days")
+            .expect("retention")["value"]
+            .clone()
+    };
+    let plans = app.get("/v1/admin/plans", app.admin()).await;
+    assert_eq!(retention(&plans.body), json!("30"));
+    // The editor shows it quoted; saving the page unchanged keeps a string.
+    let (_, html) = get(&app, Some(&cookie), "/admin/plans/team").await;
+    let shown = input_value(&html, "ent.retention_days.value");
+    assert_eq!(shown, r#""30""#);
+    let mut unchanged = plan_form(&token, "team", "15");
+    unchanged.push(("ent.retention_days.included", "on"));
+    unchanged.push(("ent.retention_days.value", &shown));
+    let r = post(&app, Some(&cookie), "/admin/plans/team", &unchanged).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let plans = app.get("/v1/admin/plans", app.admin()).await;
+    assert_eq!(retention(&plans.body), json!("30"), "still a string");
+
+    // The same for a customer's override: "true" and "30" set through the API.
+    for value in ["30", "true", "null"] {
+        app.overrides(
+            "acme",
+            json!([{"feature": "retention_days", "value": value}]),
+        )
+        .await;
+        let (_, html) = get(&app, Some(&cookie), "/admin/customers/acme").await;
+        let shown = input_value(&html, "value.retention_days");
+        assert_eq!(shown, format!("\"{value}\""));
+        let r = post(
+            &app,
+            Some(&cookie),
+            "/admin/customers/acme/overrides",
+            &[("csrf", token.as_str()), ("value.retention_days", &shown)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.entitlement("acme", "retention_days").await["value"],
+            json!(value),
+            "{value} stays a string"
+        );
+    }
+    // Plain words still need no quotes, and numbers typed bare are numbers.
+    app.overrides(
+        "acme",
+        json!([{"feature": "retention_days", "value": "forever"}]),
+    )
+    .await;
+    let (_, html) = get(&app, Some(&cookie), "/admin/customers/acme").await;
+    assert_eq!(input_value(&html, "value.retention_days"), "forever");
+}
+
+#[tokio::test]
+async fn ui_admin_result_banners_come_from_stored_state_not_the_address() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let sub = app.subscribe("acme", "pro", "month").await;
+    assert_eq!(sub.status, StatusCode::OK, "{sub:?}");
+    let (cookie, token) = console(&app).await;
+
+    // Plans and features: a banner only for one that exists, named as the catalog has it.
+    let (_, html) = get(&app, Some(&cookie), "/admin/plans?done=created:pro").await;
+    assert!(html.contains(r#"role="status""#), "{html}");
+    for spoof in [
+        "/admin/plans?done=created:Your%20account%20is%20suspended",
+        "/admin/plans?done=archived:nope",
+        "/admin/features?done=created:Call%20us%20now",
+        "/admin/features?done=updated:nope",
+    ] {
+        let (status, html) = get(&app, Some(&cookie), spoof).await;
+        assert_eq!(status, StatusCode::OK, "{spoof}");
+        assert!(!html.contains(r#"role="status""#), "{spoof}: {html}");
+        assert!(
+            !html.contains(">Your account") && !html.contains(">Call us"),
+            "{html}"
+        );
+    }
+    let (_, html) = get(
+        &app,
+        Some(&cookie),
+        "/admin/features?done=created:api_calls",
+    )
+    .await;
+    assert!(html.contains(r#"role="status""#), "{html}");
+
+    // Webhooks: an unknown event shows nothing, whatever the address says.
+    let (status, html) = get(
+        &app,
+        Some(&cookie),
+        "/admin/webhooks?replayed=evt_nope&outcome=processed&error=Refund%20issued",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(r#"data-testid="replay-result""#), "{html}");
+    assert!(!html.contains("> Refund issued") && !html.contains("— Refund issued"));
+    let (status, html) = get(
+        &app,
+        Some(&cookie),
+        "/admin/webhooks?replayed=evt_nope&outcome=%3Cscript%3Ebad",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("replay-result") && !html.contains("\u{2047}"));
+
+    // A real replay: the banner says what the log says, not what the address claims.
+    let log = app.get("/v1/admin/webhooks", app.admin()).await;
+    let id = log.body["events"][0]["event_id"]
+        .as_str()
+        .expect("an event")
+        .to_owned();
+    let r = post(
+        &app,
+        Some(&cookie),
+        &format!("/admin/webhooks/{id}/replay"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let forged = format!("/admin/webhooks?replayed={id}&outcome=failed&error=Card%20stolen");
+    let (_, html) = get(&app, Some(&cookie), &forged).await;
+    assert!(html.contains(r#"data-testid="replay-result""#), "{html}");
+    let banner = html
+        .split(r#"data-testid="replay-result""#)
+        .nth(1)
+        .and_then(|b| b.split("</div>").next())
+        .expect("banner");
+    assert!(
+        (banner.contains("processed.") || banner.contains("ignored (nothing to change)."))
+            && !banner.contains("failed.")
+            && !banner.contains("Card stolen"),
+        "{banner}"
+    );
+}
+
+/// Adds `count` journal entries at the newest entry's time, straight in the table.
+async fn bulk_audit(app: &TestApp, count: usize) {
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO audit_entries (id, ts, actor, action, entity, \"before\", \"after\", correlation_id) \
+         SELECT 'aud_bulk_' || i, newest.ts, 'tests', 'test.bulk', 'test:' || i, NULL, NULL, NULL \
+         FROM n, (SELECT ts FROM audit_entries ORDER BY ts DESC LIMIT 1) AS newest"
+    );
+    app.state
+        .store
+        .db()
+        .execute_unprepared(&sql)
+        .await
+        .expect("bulk journal");
+}
+
+#[tokio::test]
+async fn ui_admin_the_audit_page_says_when_a_date_filter_hit_the_read_cap() {
+    let app = spawn_app().await;
+    app.customer("acme").await;
+    let (cookie, _) = console(&app).await;
+    let (status, html) = get(&app, Some(&cookie), "/admin/audit?from=2026-01-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains(r#"data-testid="audit-capped""#),
+        "few entries: {html}"
+    );
+    assert!(html.contains("customer.created"));
+
+    bulk_audit(&app, 1000).await;
+    let (status, html) = get(&app, Some(&cookie), "/admin/audit?from=2026-01-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"data-testid="audit-capped""#), "{html}");
+    assert!(
+        html.contains("Only the newest 1,000 entries were searched"),
+        "{html}"
+    );
+    let (_, html) = get(&app, Some(&cookie), "/admin/audit?from=2026-01-01&lang=de").await;
+    assert!(html.contains("Nur die neuesten 1.000 Einträge"), "{html}");
+    // Undated pages and windows whose start the read reached need no note.
+    let (_, html) = get(&app, Some(&cookie), "/admin/audit").await;
+    assert!(!html.contains("audit-capped"));
+    let (_, html) = get(&app, Some(&cookie), "/admin/audit?from=2030-01-01").await;
+    assert!(!html.contains("audit-capped") && html.contains("audit-empty"));
 }

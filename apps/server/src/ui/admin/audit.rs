@@ -50,6 +50,8 @@ struct AuditPage {
     older: Option<String>,
     newer: Option<String>,
     errors: Vec<String>,
+    /// The note that the date filter searched only the newest entries the journal answers.
+    capped: Option<String>,
 }
 
 fn day(raw: &str) -> Result<Option<NaiveDate>, String> {
@@ -128,7 +130,7 @@ async fn page(req: HttpRequest, state: Data) -> HttpResponse {
         None
     });
     // The journal filters by action, entity and actor; dates are applied here, over the
-    // newest entries it answers.
+    // newest entries it answers (at most AUDIT_MAX_LIMIT: the page says when that cut in).
     let dated = from.is_some() || to.is_some();
     let limit = if dated {
         AUDIT_MAX_LIMIT
@@ -165,6 +167,21 @@ async fn page(req: HttpRequest, state: Data) -> HttpResponse {
         .and_then(|d| d.succ_opt())
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| Utc.from_utc_datetime(&t));
+    // The journal answers at most its limit: when it did and even the oldest entry read is
+    // inside the window, older entries of these dates may exist that were never searched.
+    let capped = (dated
+        && entries.len() >= AUDIT_MAX_LIMIT
+        && entries
+            .iter()
+            .map(|e| e.ts)
+            .min()
+            .is_some_and(|oldest| start.is_none_or(|s| oldest >= s)))
+    .then(|| {
+        ui.t1(
+            "admin.audit.capped",
+            format::number(lang, AUDIT_MAX_LIMIT as i64),
+        )
+    });
     entries.retain(|e| start.is_none_or(|s| e.ts >= s) && end.is_none_or(|x| e.ts < x));
     let has_older = entries.len() > skip + PAGE;
     let rows = entries
@@ -218,6 +235,7 @@ async fn page(req: HttpRequest, state: Data) -> HttpResponse {
             older,
             newer,
             errors,
+            capped,
         },
     )
 }

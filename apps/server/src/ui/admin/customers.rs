@@ -295,16 +295,36 @@ fn override_text(o: Option<&Override>, kind: FeatureKind) -> String {
             Some(false) => "off".to_owned(),
             None => String::new(),
         },
-        FeatureKind::Config => o.value.as_ref().map_or_else(String::new, |v| match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }),
+        FeatureKind::Config => o.value.as_ref().map_or_else(String::new, config_text),
         _ => match o.limit {
             Some(Some(n)) => n.to_string(),
             Some(None) => "unlimited".to_owned(),
             None => String::new(),
         },
     }
+}
+
+/// A config value as the editors show it: a string as its text (`dark`), unless that text
+/// would not read back as the same string — it reads as other JSON (`"30"`, `"true"`,
+/// `"null"`, `"[1]"`), is empty or has spaces the form trims — which then shows in its
+/// quoted JSON form, so an unchanged save keeps it a string; other values as JSON.
+pub(crate) fn config_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s)
+            if !s.is_empty()
+                && s.trim() == s
+                && serde_json::from_str::<serde_json::Value>(s).is_err() =>
+        {
+            s.clone()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A config value typed in an editor: JSON when it reads as JSON (`30`, `true`, `"30"`),
+/// otherwise the text as a string. The inverse of [`config_text`].
+pub(crate) fn config_value(raw: &str) -> serde_json::Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_owned()))
 }
 
 fn applies_text(lang: Lang, ui: &Chrome, e: &EntitlementStatus) -> String {
@@ -389,12 +409,12 @@ async fn detail_page(
     let overrides = state.engine.overrides(id).await?;
     let wallet = state.engine.wallet(id).await?;
     let audit = customer_audit(state, id.as_str(), 15).await?;
-    let summary = state
-        .engine
-        .customer_summaries()
-        .await?
-        .into_iter()
-        .find(|c| &c.customer.id == id);
+    let summary = match state.engine.customer_summary(id).await {
+        Ok(s) => Some(s),
+        // Deleted since the page began loading.
+        Err(EngineError::NotFound { .. }) => None,
+        Err(e) => return Err(e),
+    };
     let plans = state.engine.all_plans().await?;
     let plan_name = |code: &str| {
         plans
@@ -543,10 +563,7 @@ fn overrides_from_form(
             FeatureKind::Config => {
                 let raw = field(form, &format!("value.{code}")).trim();
                 if !raw.is_empty() {
-                    o.value = Some(
-                        serde_json::from_str(raw)
-                            .unwrap_or_else(|_| serde_json::Value::String(raw.to_owned())),
-                    );
+                    o.value = Some(config_value(raw));
                 }
             }
             _ => {
@@ -715,7 +732,36 @@ async fn grant(
 
 #[cfg(test)]
 mod tests {
-    use super::minor_units;
+    use serde_json::{Value, json};
+
+    use super::{config_text, config_value, minor_units};
+
+    #[test]
+    fn config_values_keep_their_type_through_the_editor() {
+        for v in [
+            json!("dark"),
+            json!("30"),
+            json!("true"),
+            json!("null"),
+            json!("[1, 2]"),
+            json!(" 7 "),
+            json!(" dark "),
+            json!(""),
+            json!("\"quoted\""),
+            json!(30),
+            json!(true),
+            json!(null),
+            json!({"a": 1}),
+        ] {
+            let text = config_text(&v);
+            // The editors trim what is typed.
+            assert_eq!(config_value(text.trim()), v, "{v} shown as {text:?}");
+        }
+        assert_eq!(config_text(&json!("dark")), "dark");
+        assert_eq!(config_text(&json!("30")), "\"30\"");
+        assert_eq!(config_value("90"), Value::from(90));
+        assert_eq!(config_value("dark mode"), Value::from("dark mode"));
+    }
 
     #[test]
     fn typed_amounts_become_minor_units_of_the_currency() {

@@ -68,7 +68,9 @@ async fn render_page(
             "updated" => "admin.features.updated",
             _ => return None,
         };
-        Some(ui.t1(key, code))
+        // The banner names a feature of the catalog, never text from the address.
+        let feature = features.iter().find(|f| f.code.as_str() == code)?;
+        Some(ui.t1(key, &feature.code))
     });
     render(
         status,

@@ -48,6 +48,8 @@ struct OverviewPage {
     locked: Vec<Incident>,
     warnings: Vec<Incident>,
     now: String,
+    /// The engine's now as the page saw it (Unix seconds): the clock form's `from`.
+    clock_from: i64,
     clock_moved: Option<String>,
 }
 
@@ -261,6 +263,7 @@ pub(super) async fn page(req: HttpRequest, state: Data) -> HttpResponse {
                 format::date_time(lang, state.engine.now()),
             )
         });
+    let clock_from = state.engine.now().timestamp();
     let now = format::date_time(lang, state.engine.now());
     render(
         StatusCode::OK,
@@ -275,13 +278,38 @@ pub(super) async fn page(req: HttpRequest, state: Data) -> HttpResponse {
             locked,
             warnings,
             now,
+            clock_from,
             clock_moved,
         },
     )
 }
 
+/// The smallest move of the form: one day. A clock that reads at least this much past the
+/// form's `from` has been moved since the page was shown (the demo clock otherwise only runs
+/// on with the wall clock, seconds or minutes while a page is open; the tests' manual clock
+/// not at all).
+const SMALLEST_MOVE: i64 = 86_400;
+
+/// The form's `from`: Unix seconds, or an RFC 3339 time.
+fn parse_from(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    raw.parse::<i64>().ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|t| t.timestamp())
+    })
+}
+
+/// Whether the clock moved since a page that read `from` was shown (or `from` lies ahead of
+/// the clock: not a time this server showed).
+fn moved_since(from: i64, now: i64) -> bool {
+    now < from || now - from >= SMALLEST_MOVE
+}
+
 /// `POST /admin/clock` (demo mode): moves the engine clock by whole days, running the jobs
-/// that fall due, as `POST /v1/admin/clock/advance` does.
+/// that fall due, as `POST /v1/admin/clock/advance` does. The form carries the time its page
+/// showed (`from`): a second post of the same form (a double click, a retry) finds the clock
+/// already moved, moves nothing and answers as the first did.
 pub(super) async fn move_clock(
     req: HttpRequest,
     state: Data,
@@ -299,8 +327,39 @@ pub(super) async fn move_clock(
             return crate::ui::message(StatusCode::BAD_REQUEST, ui, h, t, "clock-invalid");
         }
     };
+    let Some(from) = parse_from(field(&form, "from")) else {
+        let ui = chrome(&req, &state, &s, "admin.clock.title", "/admin");
+        let (h, t) = (ui.t("admin.clock.title"), ui.t("admin.clock.stale"));
+        return crate::ui::message(StatusCode::BAD_REQUEST, ui, h, t, "clock-stale");
+    };
+    if moved_since(from, state.engine.now().timestamp()) {
+        return see_other("/admin?done=clock");
+    }
     match advance_clock_by(&state, days * 86_400, &caller(&req, &s)).await {
         Ok(_) => see_other("/admin?done=clock"),
         Err(e) => super::failure(&req, &state, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{moved_since, parse_from};
+
+    #[test]
+    fn the_clock_form_knows_when_it_was_already_applied() {
+        assert_eq!(parse_from("1794823200"), Some(1_794_823_200));
+        assert_eq!(parse_from("2026-11-16T10:00:00Z"), Some(1_794_823_200));
+        assert_eq!(parse_from("2026-11-16T11:00:00+01:00"), Some(1_794_823_200));
+        assert_eq!(parse_from(""), None);
+        assert_eq!(parse_from("yesterday"), None);
+        let from = 1_794_823_200;
+        assert!(!moved_since(from, from), "a manual clock that did not move");
+        assert!(
+            !moved_since(from, from + 90),
+            "a running clock, a page open 90 s"
+        );
+        assert!(moved_since(from, from + 86_400), "moved by a day");
+        assert!(moved_since(from, from + 3 * 86_400 + 5));
+        assert!(moved_since(from, from - 1), "a time ahead of the clock");
     }
 }

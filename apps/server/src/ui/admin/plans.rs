@@ -11,7 +11,7 @@ use tollgate_engine::EngineError;
 use tollgate_kernel::{Currency, Decimal, FeatureKind, PlanCode};
 use tollgate_plans::{EntitlementValue, Feature, Plan};
 
-use super::customers::minor_units;
+use super::customers::{config_text, config_value, minor_units};
 use super::{Words, caller, chrome, field, operator, operator_post};
 use crate::routes::Data;
 use crate::ui::i18n::url_param;
@@ -86,6 +86,7 @@ async fn list(req: HttpRequest, state: Data) -> HttpResponse {
             features: p.entitlements.len(),
         })
         .collect();
+    // The banner names a plan of the catalog, never text from the address.
     let flash = url_param(req.query_string(), "done").and_then(|d| {
         let (key, code) = d.split_once(':')?;
         let key = match key {
@@ -94,7 +95,8 @@ async fn list(req: HttpRequest, state: Data) -> HttpResponse {
             "archived" => "admin.plans.archived",
             _ => return None,
         };
-        Some(ui.t1(key, code))
+        let plan = plans.iter().find(|p| p.code.as_str() == code)?;
+        Some(ui.t1(key, &plan.code))
     });
     render(StatusCode::OK, &ListPage { ui, rows, flash })
 }
@@ -214,12 +216,7 @@ impl PlanForm {
                             row.limit = l.map(|n| n.to_string()).unwrap_or_default();
                         }
                         EntitlementValue::Enabled(b) => row.enabled = *b,
-                        EntitlementValue::Config(v) => {
-                            row.value = match v {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                        }
+                        EntitlementValue::Config(v) => row.value = config_text(v),
                     }
                     if let Some(w) = e.window {
                         row.window = w.as_str().to_owned();
@@ -364,8 +361,7 @@ impl PlanForm {
                     if raw.is_empty() {
                         errors.push(format!("{}: give a value", row.code));
                     }
-                    let v = serde_json::from_str(raw).unwrap_or_else(|_| json!(raw));
-                    e.insert("value".into(), v);
+                    e.insert("value".into(), config_value(raw));
                 }
                 _ => {
                     let raw = row.limit.trim().replace([',', '_', ' '], "");
@@ -556,7 +552,17 @@ fn engine_refusal(e: &EngineError) -> Option<(StatusCode, String)> {
     }
 }
 
-/// `POST /admin/plans`: creates a plan as `POST /v1/admin/plans` does.
+/// Whether the catalog holds exactly `plan` (same code and every field).
+async fn stored_as(state: &Data, plan: &Plan) -> bool {
+    state
+        .engine
+        .all_plans()
+        .await
+        .is_ok_and(|plans| plans.iter().any(|p| p == plan))
+}
+
+/// `POST /admin/plans`: creates a plan as `POST /v1/admin/plans` does; posting the same form
+/// again answers as the first post did.
 async fn create(
     req: HttpRequest,
     state: Data,
@@ -576,8 +582,17 @@ async fn create(
         Ok(p) => p,
         Err(errors) => return refused(ui, None, false, form, errors, StatusCode::BAD_REQUEST),
     };
-    match state.engine.create_plan(plan, &caller(&req, &s)).await {
+    match state
+        .engine
+        .create_plan(plan.clone(), &caller(&req, &s))
+        .await
+    {
         Ok(p) => see_other(&format!("/admin/plans?done=created:{}", p.code)),
+        // A second submission of the form (a double click, a retry after a lost answer)
+        // finds the plan it would create already there: the same answer as the first.
+        Err(EngineError::Conflict(_)) if stored_as(&state, &plan).await => {
+            see_other(&format!("/admin/plans?done=created:{}", plan.code))
+        }
         Err(e) => match engine_refusal(&e) {
             Some((status, why)) => refused(ui, None, false, form, vec![why], status),
             None => super::failure(&req, &state, &e.into()),

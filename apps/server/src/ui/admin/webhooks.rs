@@ -4,7 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use tollgate_engine::{EventStatus, WebhookQuery};
+use tollgate_engine::{
+    BillingEventLog, BillingEventRecord, EngineError, EventStatus, WebhookQuery,
+};
 
 use super::{Words, caller, chrome, field, operator, operator_post};
 use crate::routes::Data;
@@ -115,17 +117,28 @@ async fn page(req: HttpRequest, state: Data) -> HttpResponse {
             attempts: r.attempts,
         })
         .collect();
-    let replayed = url_param(q, "replayed").map(|event_id| {
-        let outcome = url_param(q, "outcome").unwrap_or_default();
-        Replayed {
-            ok: matches!(outcome.as_str(), "processed" | "ignored"),
-            outcome: ui
-                .t(&format!("admin.webhooks.outcome.{outcome}"))
-                .to_owned(),
-            error: url_param(q, "error").unwrap_or_default(),
-            event_id,
-        }
-    });
+    // The address names the replayed event only: what became of it is read from the log.
+    let replayed = match url_param(q, "replayed") {
+        Some(event_id) => match replayed_event(&state, &event_id).await {
+            Ok(record) => record.map(|r| {
+                let (key, ok) = outcome_of(r.status);
+                Replayed {
+                    ok,
+                    outcome: ui.t(key).to_owned(),
+                    error: if ok {
+                        String::new()
+                    } else {
+                        r.error
+                            .map(|e| e.chars().take(300).collect())
+                            .unwrap_or_default()
+                    },
+                    event_id: r.event_id,
+                }
+            }),
+            Err(e) => return super::failure(&req, &state, &e.into()),
+        },
+        None => None,
+    };
     let mut back = Vec::new();
     if !status.is_empty() {
         back.push(("status".to_owned(), status.clone()));
@@ -147,8 +160,35 @@ async fn page(req: HttpRequest, state: Data) -> HttpResponse {
     )
 }
 
+/// The providers an event id is looked up with, in the replay's order.
+const PROVIDERS: [&str; 2] = ["stripe", "fake"];
+
+/// The logged event of a replay's result, as it stands now; `None` when no provider has it.
+async fn replayed_event(
+    state: &Data,
+    event_id: &str,
+) -> Result<Option<BillingEventRecord>, EngineError> {
+    for provider in PROVIDERS {
+        if let Some(r) = BillingEventLog::get(&state.store, provider, event_id).await? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
+/// The banner's words for an event's status after a replay (the only strings it can pick),
+/// and whether that is a good outcome. `received` after a replay means another worker holds it.
+fn outcome_of(status: EventStatus) -> (&'static str, bool) {
+    match status {
+        EventStatus::Processed => ("admin.webhooks.outcome.processed", true),
+        EventStatus::Ignored => ("admin.webhooks.outcome.ignored", true),
+        EventStatus::Failed => ("admin.webhooks.outcome.failed", false),
+        EventStatus::Received => ("admin.webhooks.outcome.duplicate", false),
+    }
+}
+
 /// `POST /admin/webhooks/{event_id}/replay`: re-applies the event through the normal path and
-/// comes back to the log with the outcome.
+/// comes back to the log, which shows what became of the event.
 async fn replay(
     req: HttpRequest,
     state: Data,
@@ -169,10 +209,6 @@ async fn replay(
                     .filter(|(k, _)| k == "status" || k == "type")
                     .collect();
             q.push(("replayed".to_owned(), answer.event_id));
-            q.push(("outcome".to_owned(), answer.outcome.to_owned()));
-            if let Some(e) = answer.error {
-                q.push(("error".to_owned(), e.chars().take(300).collect()));
-            }
             see_other(&format!("/admin/webhooks?{}", encode_query(&q)))
         }
         Err(e) => super::failure(&req, &state, &e),

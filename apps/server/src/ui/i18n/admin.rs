@@ -387,6 +387,15 @@ pub const STRINGS: super::Table = &[
         ],
     ),
     (
+        "admin.clock.stale",
+        [
+            "This form does not say which time it was shown at; reload the overview and try again. The clock did not move.",
+            "Dieses Formular gibt nicht an, zu welcher Zeit es angezeigt wurde; laden Sie die Übersicht neu und versuchen Sie es noch einmal. Die Uhr wurde nicht verstellt.",
+            "Ce formulaire n'indique pas l'heure à laquelle il a été affiché ; rechargez la vue d'ensemble et réessayez. L'horloge n'a pas bougé.",
+            "Biểu mẫu này không cho biết thời điểm nó được hiển thị; hãy tải lại trang tổng quan và thử lại. Đồng hồ chưa thay đổi.",
+        ],
+    ),
+    (
         "admin.customers.title",
         ["Customers", "Kunden", "Clients", "Khách hàng"],
     ),
@@ -1163,6 +1172,15 @@ pub const STRINGS: super::Table = &[
             "Keine passenden Einträge.",
             "Aucune entrée ne correspond.",
             "Không có mục phù hợp.",
+        ],
+    ),
+    (
+        "admin.audit.capped",
+        [
+            "Only the newest {0} entries were searched: older entries from these dates may be missing. Narrow the search by action, subject or actor to reach them.",
+            "Nur die neuesten {0} Einträge wurden durchsucht: ältere Einträge aus diesem Zeitraum können fehlen. Grenzen Sie die Suche nach Aktion, Betreff oder Akteur ein, um sie zu finden.",
+            "Seules les {0} entrées les plus récentes ont été parcourues : des entrées plus anciennes de ces dates peuvent manquer. Affinez la recherche par action, objet ou acteur pour les atteindre.",
+            "Chỉ {0} mục mới nhất đã được tìm: các mục cũ hơn trong khoảng ngày này có thể bị thiếu. Hãy thu hẹp tìm kiếm theo hành động, đối tượng hoặc người thực hiện để thấy chúng.",
         ],
     ),
     ("admin.audit.pages", ["Pages", "Seiten", "Pages", "Trang"]),
