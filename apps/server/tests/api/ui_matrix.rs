@@ -63,9 +63,9 @@ struct Visitor {
     csrf: String,
 }
 
-/// A customer's user, signed in as the session link would (the token in `tg_session`).
+/// A customer's user, signed in through the session link (the cookie it sets).
 async fn customer_visitor(app: &TestApp, customer: &str, role: &str) -> Visitor {
-    let token = app.session(customer, role).await;
+    let token = app.ui_session(customer, role).await;
     let cookie = format!("tg_session={token}");
     let (status, html) = get(app, Some(&cookie), "/app/usage").await;
     assert_eq!(status, StatusCode::OK, "{customer} {role}: {html}");
@@ -434,7 +434,7 @@ async fn ui_matrix_the_demo_sign_in_is_not_there_outside_demo_mode() {
     })
     .await;
     app.customer("acme").await;
-    let owner = app.session("acme", "owner").await;
+    let owner = app.ui_session("acme", "owner").await;
     for cookie in [None, Some(format!("tg_session={owner}"))] {
         let before = app.audit_count().await;
         let form = [("role".to_owned(), "owner".to_owned())];
@@ -476,6 +476,7 @@ async fn ui_matrix_every_page_answers_each_visitor_as_it_should() {
         ("/app/billing", [401, 403, 200, 200, 401]),
         ("/demo", PUBLIC),
         (css.as_str(), PUBLIC),
+        ("/favicon.ico", [204; 5]),
         // The console's front door shows the sign-in form to anyone else (checked below).
         ("/admin", PUBLIC),
         ("/admin/customers", CONSOLE),

@@ -282,7 +282,7 @@ async fn ui_pricing_table_is_wired_for_assistive_technology() {
     let p = get_page(&app, "/pricing", None, &[]).await;
     assert!(
         p.html
-            .contains("<caption>Plans compared by feature</caption>")
+            .contains(r#"<caption id="pricing-caption">Plans compared by feature</caption>"#)
     );
     let rows = p.html.matches("<th scope=\"row\"").count();
     // One per feature, and the price row.
