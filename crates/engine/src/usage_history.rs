@@ -1,10 +1,11 @@
-//! Usage over time: a metered feature's use per UTC day, summed from the usage log (the
-//! record the counters are derived from), for the customer's usage chart.
+//! Usage over time: a metered feature's use per UTC day, summed by the usage log (the record
+//! the counters are derived from) with one `daily_totals` read, for the customer's usage chart.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use tollgate_kernel::{CustomerId, FeatureCode, FeatureKind, Timestamp, Window, WindowSpan};
-use tollgate_usage::{UsageQuery, daily_totals};
+use tollgate_usage::daily_totals;
 
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -17,8 +18,6 @@ pub const MAX_HISTORY_DAYS: i64 = 93;
 const DAILY_WINDOW_DAYS: i64 = 14;
 /// Days shown for a lifetime counter (it has no start worth charting from).
 const LIFETIME_DAYS: i64 = 30;
-/// Events read from the log per page.
-const PAGE: usize = 5_000;
 
 /// One day of a feature's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,25 +79,18 @@ impl Engine {
         self.live_customer(customer).await?;
         let last = (to - Duration::nanoseconds(1)).date_naive();
         let from = from.max(midnight(last - Duration::days(MAX_HISTORY_DAYS - 1)));
-        let mut days = daily_totals(&[], from, to);
-        let mut q = UsageQuery {
-            customer: Some(customer.clone()),
-            feature: Some(feature.clone()),
-            from: Some(from),
-            to: Some(to),
-            limit: Some(PAGE),
-            after_id: None,
-        };
-        loop {
-            let page = self.d.usage_log.list(&q).await?;
-            for (sum, (_, add)) in days.iter_mut().zip(daily_totals(&page, from, to)) {
-                sum.1 = sum.1.saturating_add(add);
-            }
-            match page.last() {
-                Some(e) if page.len() == PAGE => q.after_id = Some(e.id.clone()),
-                _ => break,
-            }
-        }
+        let used: BTreeMap<NaiveDate, i64> = self
+            .d
+            .usage_log
+            .daily_totals(customer, feature, from, to)
+            .await?
+            .into_iter()
+            .collect();
+        // Every day of the range, 0 where the log has no events.
+        let days = daily_totals(&[], from, to)
+            .into_iter()
+            .map(|(day, _)| (day, used.get(&day).copied().unwrap_or(0)))
+            .collect();
         Ok(days)
     }
 

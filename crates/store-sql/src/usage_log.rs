@@ -2,15 +2,15 @@
 //!
 //! `append` inserts with `ON CONFLICT DO NOTHING` on that key and reads the first event back
 //! when nothing was inserted, so any number of concurrent appends of one key store one event.
-//! Aggregations, counter totals and window totals are computed by the database (`COUNT`,
-//! `SUM`, `MAX`, `COUNT(DISTINCT …)`) instead of listing every event.
+//! Aggregations, counter totals, window totals and daily totals are computed by the database
+//! (`COUNT`, `SUM`, `MAX`, `COUNT(DISTINCT …)`, `GROUP BY` day) instead of listing every event.
 //!
 //! Sums are exact: each value is split into its high and low 32 bits, both halves are summed
 //! (neither can overflow for fewer than 2^31 rows) and recombined in 128 bits, then clamped to
 //! the `i64` range. (The list-based reference saturates step by step; the two differ only for
 //! totals that overflow `i64`, which no real meter reaches.)
 
-use chrono::SubsecRound;
+use chrono::{NaiveDate, SubsecRound};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use sea_orm::{
@@ -302,6 +302,46 @@ fn sqlite_path(name: &str) -> Option<String> {
     .then(|| format!("$.\"{name}\""))
 }
 
+/// The UTC calendar day of `occurred_at` as `YYYY-MM-DD` text. PostgreSQL stores
+/// `timestamptz` (`AT TIME ZONE 'UTC'` whatever the session's zone; `to_char`, unlike a cast to
+/// text, ignores `DateStyle`); SQLite stores RFC 3339 text with a `+00:00` offset, which
+/// `date()` reads (and would convert to UTC if an offset were not zero).
+fn utc_day(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => r#"to_char("occurred_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD')"#,
+        _ => r#"date("occurred_at")"#,
+    }
+}
+
+/// The statement behind [`UsageLog::daily_totals`]: one customer's one feature over
+/// `[from, to)` (the index on `(customer, occurred_at, id)` bounds the read to the range),
+/// `sum(delta)` per UTC day in two halves (see [`hi_lo_sums`]).
+fn daily_totals_statement(
+    backend: DbBackend,
+    customer: &CustomerId,
+    feature: &FeatureCode,
+    from: Timestamp,
+    to: Timestamp,
+) -> SelectStatement {
+    let q = UsageQuery {
+        customer: Some(customer.clone()),
+        feature: Some(feature.clone()),
+        from: Some(from),
+        to: Some(to),
+        ..UsageQuery::default()
+    };
+    let day = utc_day(backend);
+    let mut stmt = Events::find()
+        .select_only()
+        .filter(filters(&q))
+        .into_query();
+    stmt.expr(Expr::cust(day))
+        .exprs(hi_lo_sums("delta"))
+        .add_group_by([Expr::cust(day)])
+        .order_by_expr(Expr::cust(day), Order::Asc);
+    stmt
+}
+
 impl SqlStore {
     /// The events `q` selects (filters, cursor, order, limit), as a statement selecting
     /// `columns`; ordered only when a limit makes the order matter, unless `ordered`.
@@ -550,6 +590,35 @@ impl UsageLog for SqlStore {
             )),
         }
     }
+
+    async fn daily_totals(
+        &self,
+        customer: &CustomerId,
+        feature: &FeatureCode,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(NaiveDate, i64)>, UsageLogError> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        let stmt = daily_totals_statement(self.backend(), customer, feature, from, to);
+        let rows = self.db().query_all(&stmt).await.map_err(log_error)?;
+        let mut days = rows
+            .iter()
+            .map(|row| {
+                let day = row
+                    .try_get_by_index::<String>(0)
+                    .ok()
+                    .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+                    .ok_or_else(|| malformed("occurrence day"))?;
+                Ok((day, combine(int_at(row, 1)?, int_at(row, 2)?)))
+            })
+            .collect::<Result<Vec<_>, DbErr>>()
+            .map_err(log_error)?;
+        // Ascending by date whatever the database's collation of the day's text.
+        days.sort_unstable_by_key(|(day, _)| *day);
+        Ok(days)
+    }
 }
 
 #[cfg(test)]
@@ -573,6 +642,35 @@ mod tests {
         assert_eq!(combine(None, None), 0);
         assert_eq!(combine(Some(i64::MAX), Some(0)), i64::MAX);
         assert_eq!(combine(Some(i64::MIN), Some(0)), i64::MIN);
+    }
+
+    #[test]
+    fn daily_totals_is_one_grouped_range_query_per_backend() {
+        use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+        let c = CustomerId::parse("acme").unwrap_or_else(|_| unreachable!());
+        let f = FeatureCode::parse("api_calls").unwrap_or_else(|_| unreachable!());
+        let from = chrono::DateTime::UNIX_EPOCH;
+        let to = from + chrono::Duration::days(1);
+        let pg = daily_totals_statement(DbBackend::Postgres, &c, &f, from, to)
+            .to_string(PostgresQueryBuilder);
+        let lite = daily_totals_statement(DbBackend::Sqlite, &c, &f, from, to)
+            .to_string(SqliteQueryBuilder);
+        println!("{pg}\n{lite}");
+        for (sql, day) in [
+            (
+                &pg,
+                r#"to_char("occurred_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD')"#,
+            ),
+            (&lite, r#"date("occurred_at")"#),
+        ] {
+            assert!(sql.starts_with(&format!("SELECT {day}, ")), "{sql}");
+            assert!(sql.contains(r#""occurred_at" >= "#), "{sql}");
+            assert!(sql.contains(r#""occurred_at" < "#), "{sql}");
+            assert!(
+                sql.ends_with(&format!("GROUP BY {day} ORDER BY {day} ASC")),
+                "{sql}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use crate::{
     Aggregation, AppendOutcome, CounterTotal, UsageEvent, UsageLog, UsageLogError, UsageQuery,
 };
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use std::fmt::Debug;
 use std::sync::Arc;
 use tollgate_kernel::{CustomerId, FeatureCode, IdempotencyKey, Timestamp, new_id};
@@ -21,6 +21,7 @@ pub async fn run_all(log: Arc<dyn UsageLog>, prefix: &str) {
     list_filters_and_orders(log.clone(), prefix).await;
     aggregates(log.clone(), prefix).await;
     counter_totals_and_window_total(log.clone(), prefix).await;
+    daily_totals(log.clone(), prefix).await;
     concurrent_appends_insert_once(log.clone(), prefix).await;
     sequential_retries_count_once(log, prefix).await;
 }
@@ -279,6 +280,123 @@ pub async fn counter_totals_and_window_total(log: Arc<dyn UsageLog>, prefix: &st
     assert_eq!(wt("api_calls", "m202610").await, 4);
     assert_eq!(wt("storage", "life").await, 0);
     assert_eq!(wt("api_calls", "m202612").await, 0);
+}
+
+/// `daily_totals` sums `delta` per UTC day of `occurred_at` over `[from, to)`: only days with
+/// events, oldest first; 23:59:59.999999 and 00:00:00 fall on different days; gauge releases
+/// count their (negative, clamped) delta and a day whose deltas cancel out is there with 0;
+/// other customers and features are left out; nothing to sum gives an empty list.
+pub async fn daily_totals(log: Arc<dyn UsageLog>, prefix: &str) {
+    let c = customer(prefix, "daily");
+    let other = customer(prefix, "daily-other");
+    let last_instant = at(2, 23) + Duration::minutes(59) + Duration::seconds(59);
+    let mut seats_grow = event(&c, "seats", 5, at(2, 10));
+    seats_grow.window_key = "life".into();
+    let mut seats_release = event(&c, "seats", -5, at(2, 11));
+    seats_release.window_key = "life".into();
+    let mut seats_clamped = event(&c, "seats", -25, at(3, 9));
+    seats_clamped.window_key = "life".into();
+    seats_clamped.delta = -10;
+    let mut seats_more = event(&c, "seats", 3, at(3, 10));
+    seats_more.window_key = "life".into();
+    // Appended out of time order, with noise on the same days.
+    for e in [
+        event(&c, "api_calls", 6, at(4, 8)),
+        event(
+            &c,
+            "api_calls",
+            1,
+            at(1, 11) + Duration::minutes(59) + Duration::seconds(59),
+        ),
+        event(&c, "api_calls", 2, at(1, 12)),
+        event(
+            &c,
+            "api_calls",
+            3,
+            at(1, 23) + Duration::minutes(59) + Duration::seconds(59),
+        ),
+        event(&c, "api_calls", 4, at(2, 0)),
+        event(
+            &c,
+            "api_calls",
+            5,
+            last_instant + Duration::microseconds(999_999),
+        ),
+        event(&c, "api_calls", 7, at(5, 0)),
+        event(&c, "storage", 40, at(2, 12)),
+        event(&other, "api_calls", 100, at(2, 12)),
+        seats_grow,
+        seats_release,
+        seats_clamped,
+        seats_more,
+    ] {
+        append(&log, e).await;
+    }
+    let day =
+        |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_else(|| panic!("bad test day {d}"));
+    let totals = |f: &'static str, from: Timestamp, to: Timestamp| {
+        let log = log.clone();
+        let c = c.clone();
+        async move {
+            must(
+                log.daily_totals(&c, &feature(f), from, to).await,
+                "daily_totals",
+            )
+        }
+    };
+    let month_start = at(1, 0);
+    let month_end = at(30, 0) + Duration::days(1);
+
+    assert_eq!(
+        totals("api_calls", month_start, month_end).await,
+        vec![(day(1), 6), (day(2), 9), (day(4), 6), (day(5), 7)],
+        "per UTC day, days without events left out, ascending"
+    );
+    assert_eq!(
+        totals("api_calls", at(1, 12), at(5, 0)).await,
+        vec![(day(1), 5), (day(2), 9), (day(4), 6)],
+        "[from, to): the event at `from` is in, the one at `to` and before `from` are out"
+    );
+    assert_eq!(
+        totals("api_calls", month_start, at(2, 0)).await,
+        vec![(day(1), 6)],
+        "00:00:00 belongs to the next day"
+    );
+    assert_eq!(
+        totals("api_calls", at(2, 0), at(2, 0) + Duration::seconds(1)).await,
+        vec![(day(2), 4)]
+    );
+    assert_eq!(
+        totals("seats", month_start, month_end).await,
+        vec![(day(2), 0), (day(3), -7)],
+        "gauges sum their deltas, negative ones included"
+    );
+    assert_eq!(
+        totals("storage", month_start, month_end).await,
+        vec![(day(2), 40)]
+    );
+    assert!(totals("api_calls", at(20, 0), at(25, 0)).await.is_empty());
+    assert!(
+        totals("ai_queries", month_start, month_end)
+            .await
+            .is_empty()
+    );
+    assert!(totals("api_calls", at(5, 0), at(1, 0)).await.is_empty());
+    assert!(totals("api_calls", at(2, 0), at(2, 0)).await.is_empty());
+    let none = customer(prefix, "daily-nobody");
+    let f = feature("api_calls");
+    assert!(
+        must(
+            log.daily_totals(&none, &f, month_start, month_end).await,
+            "daily_totals"
+        )
+        .is_empty()
+    );
+    let theirs = must(
+        log.daily_totals(&other, &f, month_start, month_end).await,
+        "daily_totals",
+    );
+    assert_eq!(theirs, vec![(day(2), 100)]);
 }
 
 /// 32 tasks append one key at once: exactly one `Inserted`, 31 `Duplicate`, all carrying the

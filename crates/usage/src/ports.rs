@@ -4,7 +4,9 @@ use crate::{
     Aggregation, AppendOutcome, CounterTotal, UsageEvent, UsageLogError, UsageQuery, aggregate,
     expected_totals,
 };
-use tollgate_kernel::{CustomerId, FeatureCode, IdempotencyKey};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use tollgate_kernel::{CustomerId, FeatureCode, IdempotencyKey, Timestamp};
 
 /// The append-only log of usage events, unique on `(customer, idempotency_key)`.
 ///
@@ -12,8 +14,9 @@ use tollgate_kernel::{CustomerId, FeatureCode, IdempotencyKey};
 /// mutex): any number of concurrent appends of one key store exactly one event, and every one
 /// of them gets that event back. The engine holds an `Arc<dyn UsageLog>`.
 ///
-/// `aggregate`, `counter_totals` and `window_total` have reference implementations on top of
-/// `list`; a database adapter should override them with one query each.
+/// `aggregate`, `counter_totals`, `window_total` and `daily_totals` have reference
+/// implementations on top of `list`; a database adapter should override them with one query
+/// each.
 ///
 /// # Errors
 /// Every method may fail with [`UsageLogError::Unavailable`] (backend unreachable, nothing
@@ -85,5 +88,37 @@ pub trait UsageLog: Send + Sync {
             .iter()
             .filter(|e| e.window_key == window_key)
             .fold(0_i64, |acc, e| acc.saturating_add(e.delta)))
+    }
+
+    /// `sum(delta)` of one customer's one feature per UTC calendar day of `occurred_at`, over
+    /// `[from, to)`: only the days that have events (a day whose deltas cancel out is there,
+    /// with 0), oldest first. Empty when `to <= from`. What the usage chart reads; see
+    /// [`crate::daily_totals`] for a series with every day present.
+    ///
+    /// The default is the reference implementation: it lists every event of the range (sums
+    /// saturate step by step). A database adapter should override it with one grouped query.
+    async fn daily_totals(
+        &self,
+        customer: &CustomerId,
+        feature: &FeatureCode,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(NaiveDate, i64)>, UsageLogError> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        let q = UsageQuery {
+            customer: Some(customer.clone()),
+            feature: Some(feature.clone()),
+            from: Some(from),
+            to: Some(to),
+            ..UsageQuery::default()
+        };
+        let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for e in self.list(&q).await? {
+            let day = days.entry(e.occurred_at.date_naive()).or_insert(0);
+            *day = day.saturating_add(e.delta);
+        }
+        Ok(days.into_iter().collect())
     }
 }
