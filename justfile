@@ -45,3 +45,7 @@ bench-hotpath:
 # A Stripe webhook's signature check against one HMAC of the body, and its decoding (criterion)
 bench-webhook:
     cargo bench -p tollgate-billing-stripe --bench webhook
+
+# The web UI's pages (pricing, usage dashboard, billing) vs GET /healthz, on a release server (needs wrk)
+bench-ui:
+    bash bench/ui/run.sh

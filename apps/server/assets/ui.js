@@ -41,4 +41,10 @@ window.addEventListener("pageshow", function () {
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", tables); } else { tables(); }
+  // A rotation or a narrower window can make a table overflow later.
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending) { clearTimeout(pending); }
+    pending = setTimeout(tables, 150);
+  });
 })();

@@ -211,18 +211,23 @@ pub struct SessionClaims {
     /// What the token may be used for; a token is accepted only where its use is expected.
     #[serde(rename = "k", default, skip_serializing_if = "TokenUse::is_api")]
     pub use_: TokenUse,
+    /// A sign-in link's session end (the API token's expiry): the UI cookie it is exchanged
+    /// for lasts until then, never longer.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub session_expires: Option<i64>,
 }
 
-/// The three uses of a signed customer token. A token made for one use is refused for the
-/// others, so a sign-in link found in a proxy's access log is no API key, and neither is a
-/// UI cookie.
+/// The three uses of a signed customer token, each with its own prefix (`tgs_`, `tgl_`,
+/// `tgu_`) and claim. A token made for one use is refused for the others, so a sign-in link
+/// found in a proxy's access log is no API key, and neither is a UI cookie (a process of an
+/// older version, which knows only `tgs_`, refuses the new ones too).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenUse {
     /// `Authorization: Bearer` on the v1 API (`token` of `POST /v1/customers/{id}/sessions`).
     #[default]
     Api,
-    /// The `url` of a session: opened once to sign in to the UI, valid a few minutes.
+    /// The `url` of a session: opened to sign in to the UI, valid a few minutes.
     Link,
     /// The UI's session cookie.
     Ui,
@@ -231,6 +236,14 @@ pub enum TokenUse {
 impl TokenUse {
     fn is_api(&self) -> bool {
         *self == Self::Api
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Api => SESSION_PREFIX,
+            Self::Link => "tgl_",
+            Self::Ui => "tgu_",
+        }
     }
 }
 
@@ -245,51 +258,79 @@ fn mac(secret: &[u8], payload: &str) -> Option<HmacSha256> {
     Some(m)
 }
 
-/// `tgs_<claims>.<HMAC-SHA256(claims)>`, both base64url: verifiable by every server process
-/// that shares the signing secret, with no lookup.
+/// `<prefix><claims>.<HMAC-SHA256(claims)>`, both base64url, the prefix naming the use:
+/// verifiable by every server process that shares the signing secret, with no lookup.
 pub fn sign_session(secret: &[u8], claims: &SessionClaims) -> Option<String> {
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).ok()?);
     let sig = URL_SAFE_NO_PAD.encode(mac(secret, &payload)?.finalize().into_bytes());
-    Some(format!("{SESSION_PREFIX}{payload}.{sig}"))
+    Some(format!("{}{payload}.{sig}", claims.use_.prefix()))
 }
 
-/// Records `user_id` as a member of `customer` with `role` and signs a token of `use_` for it,
-/// valid for the configured session TTL on the engine clock (a sign-in link: the shorter of
-/// that and [`LINK_SECONDS`]): the token and its expiry.
+/// Records `user_id` as a member of `customer` with `role` (what a session's role is checked
+/// against), as of the engine clock.
+pub async fn record_member(
+    state: &AppState,
+    customer: &CustomerId,
+    user_id: &str,
+    role: Role,
+) -> Result<(), ApiError> {
+    state
+        .access
+        .put_member(&tollgate_engine::Member {
+            customer: customer.clone(),
+            user_id: user_id.to_owned(),
+            role,
+            created_at: state.engine.now(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Signs `claims`, or an internal error.
+pub fn sign(state: &AppState, claims: &SessionClaims) -> Result<String, ApiError> {
+    sign_session(&state.session_secret, claims).ok_or_else(ApiError::internal)
+}
+
+/// A new session: the API token, the UI sign-in link's token and when the session ends.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: String,
+    pub link: String,
+    pub expires_at: Timestamp,
+}
+
+/// Records `user_id` as a member of `customer` with `role` and signs its session: an API
+/// token for the configured TTL (engine clock) and a sign-in link valid [`LINK_SECONDS`] (or
+/// less, never past the session's end).
 pub async fn issue_session(
     state: &AppState,
     customer: &CustomerId,
     user_id: String,
     role: Role,
-    use_: TokenUse,
-) -> Result<(String, Timestamp), ApiError> {
+) -> Result<IssuedSession, ApiError> {
+    record_member(state, customer, &user_id, role).await?;
     let now = state.engine.now();
-    state
-        .access
-        .put_member(&tollgate_engine::Member {
-            customer: customer.clone(),
-            user_id: user_id.clone(),
-            role,
-            created_at: now,
-        })
-        .await?;
-    let ttl = match use_ {
-        TokenUse::Link => state.config.session_ttl_seconds.min(LINK_SECONDS),
-        TokenUse::Api | TokenUse::Ui => state.config.session_ttl_seconds,
+    let expires_at = now + chrono::Duration::seconds(state.config.session_ttl_seconds);
+    let link_expires = (now + chrono::Duration::seconds(LINK_SECONDS)).min(expires_at);
+    let claims = SessionClaims {
+        customer: customer.clone(),
+        user_id,
+        role,
+        expires: expires_at.timestamp(),
+        use_: TokenUse::Api,
+        session_expires: None,
     };
-    let expires_at = now + chrono::Duration::seconds(ttl);
-    let token = sign_session(
-        &state.session_secret,
-        &SessionClaims {
-            customer: customer.clone(),
-            user_id,
-            role,
-            expires: expires_at.timestamp(),
-            use_,
-        },
-    )
-    .ok_or_else(ApiError::internal)?;
-    Ok((token, expires_at))
+    let link = SessionClaims {
+        expires: link_expires.timestamp(),
+        use_: TokenUse::Link,
+        session_expires: Some(expires_at.timestamp()),
+        ..claims.clone()
+    };
+    Ok(IssuedSession {
+        token: sign(state, &claims)?,
+        link: sign(state, &link)?,
+        expires_at,
+    })
 }
 
 /// The claims of a well-signed, unexpired token made for `want`.
@@ -299,7 +340,7 @@ pub fn verify_session(
     now: Timestamp,
     want: TokenUse,
 ) -> Option<SessionClaims> {
-    let (payload, sig) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
+    let (payload, sig) = token.strip_prefix(want.prefix())?.split_once('.')?;
     let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
     mac(secret, payload)?.verify_slice(&sig).ok()?;
     let claims: SessionClaims =
@@ -448,6 +489,7 @@ mod tests {
             role: Role::Admin,
             expires,
             use_: TokenUse::Api,
+            session_expires: None,
         }
     }
 
@@ -504,6 +546,7 @@ mod tests {
         }
         // API tokens keep their format: no use field (tokens made before still verify).
         let api = sign_session(b"k1", &claims(now.timestamp() + 60)).unwrap();
+        assert!(api.starts_with("tgs_"));
         let payload = api
             .strip_prefix(SESSION_PREFIX)
             .unwrap()

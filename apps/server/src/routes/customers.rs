@@ -11,7 +11,7 @@ use tollgate_plans::CustomerOverrides;
 use tollgate_wallet::LedgerEntry;
 
 use super::{Ctx, Data, json, ok, operation_id};
-use crate::auth::{Need, TokenUse, issue_session};
+use crate::auth::{IssuedSession, Need, issue_session};
 use crate::error::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -78,8 +78,8 @@ pub struct NewSession {
 pub struct Session {
     /// `Authorization: Bearer` for the v1 API, until `expires_at`.
     pub token: String,
-    /// Signs this user in to the customer's pages in the web UI (a cookie as long-lived as
-    /// `token`). Open it within 10 minutes; it is not an API token.
+    /// Signs this user in to the customer's pages in the web UI (a cookie that ends when
+    /// `token` does). Open it within 10 minutes; it is not an API token.
     pub url: String,
     /// When `token` expires.
     #[schema(value_type = String, format = DateTime)]
@@ -108,11 +108,13 @@ pub async fn create_session(
         )));
     }
     let customer = state.engine.customer(&id).await?;
-    let (token, expires_at) =
-        issue_session(&state, &customer.id, user_id.clone(), role, TokenUse::Api).await?;
     // The link signs in to the UI only (not an API token), and only for a few minutes: a
     // URL may end up in a proxy's access log or the browser's history.
-    let (link, _) = issue_session(&state, &customer.id, user_id, role, TokenUse::Link).await?;
+    let IssuedSession {
+        token,
+        link,
+        expires_at,
+    } = issue_session(&state, &customer.id, user_id, role).await?;
     let url = format!("{}/app?session={link}", state.base_url);
     Ok(json(
         StatusCode::CREATED,

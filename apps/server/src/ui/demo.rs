@@ -11,7 +11,7 @@ use tollgate_engine::{Caller, NewCustomer};
 use tollgate_kernel::CustomerId;
 
 use super::{Area, Chrome, render, session};
-use crate::auth::{TokenUse, issue_session};
+use crate::auth::{SessionClaims, TokenUse, record_member, sign};
 use crate::error::ApiError;
 use crate::routes::Data;
 
@@ -49,7 +49,7 @@ async fn enter(req: HttpRequest, state: Data, form: web::Form<Enter>) -> HttpRes
     }
     // No form token on this page: another site's form (which browsers mark with its Origin)
     // must not sign a visitor in.
-    if !same_origin(&req) {
+    if !same_origin(&req, &state.base_url) {
         return super::failure(
             &req,
             &state,
@@ -83,23 +83,39 @@ async fn sign_in(state: &Data, role: Role) -> Result<(String, i64), ApiError> {
         Role::Admin => "demo-admin",
         Role::Member => "demo-member",
     };
-    let (token, expires_at) =
-        issue_session(state, &id, user.to_owned(), role, TokenUse::Ui).await?;
-    Ok((token, (expires_at - state.engine.now()).num_seconds()))
+    record_member(state, &id, user, role).await?;
+    let ttl = state.config.session_ttl_seconds;
+    let token = sign(
+        state,
+        &SessionClaims {
+            customer: id,
+            user_id: user.to_owned(),
+            role,
+            expires: state.engine.now().timestamp() + ttl,
+            use_: TokenUse::Ui,
+            session_expires: None,
+        },
+    )?;
+    Ok((token, ttl))
 }
 
 /// Whether a post comes from this server's own pages: no `Origin` (not a browser's
-/// cross-site form) or one naming the `Host` it was sent to.
-fn same_origin(req: &HttpRequest) -> bool {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .and_then(|v: &actix_web::http::header::HeaderValue| v.to_str().ok())
+/// cross-site form), or one that is the public URL's origin or the host the request names
+/// (`Host`, or the proxy's forwarded host).
+fn same_origin(req: &HttpRequest, base_url: &str) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
     };
-    match header(actix_web::http::header::ORIGIN) {
-        None => true,
-        Some(origin) => origin
-            .split_once("://")
-            .is_some_and(|(_, host)| Some(host) == header(actix_web::http::header::HOST)),
+    let origin = origin.trim_end_matches('/');
+    if origin.eq_ignore_ascii_case(base_url.trim_end_matches('/')) {
+        return true;
     }
+    let host = req.connection_info().host().to_owned();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, h)| h.eq_ignore_ascii_case(&host))
 }

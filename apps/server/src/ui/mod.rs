@@ -171,10 +171,10 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// The policy every page is sent with: this server's stylesheet and script only; forms post
-/// here and may be redirected to the provider's hosted checkout and portal, on Stripe's
-/// domains or an account's own custom domain (so any https origin).
+/// here and may be redirected to Stripe's hosted checkout and portal (on Stripe's own
+/// domains; an account's custom checkout domain is not allowed yet).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-connect-src 'self'; form-action 'self' https:; \
+connect-src 'self'; form-action 'self' https://checkout.stripe.com https://billing.stripe.com; \
 base-uri 'none'; frame-ancestors 'none'";
 
 /// Renders a template into a response with the UI's security headers.

@@ -111,12 +111,21 @@ pub fn customer(req: &HttpRequest, state: &AppState) -> Option<CustomerSession> 
     .map(|c| CustomerSession::from_claims(c, token.to_owned()))
 }
 
-/// Signs the user of a verified link in: a UI token for the cookie (as long-lived as the
-/// session TTL) and its lifetime in seconds.
+/// Signs the user of a verified link in: a UI token for the cookie, ending when the link's
+/// session does, and its lifetime in seconds. The customer must still exist.
 pub async fn sign_in(state: &AppState, link: SessionClaims) -> Result<(String, i64), ApiError> {
-    let (token, expires_at) =
-        auth::issue_session(state, &link.customer, link.user_id, link.role, TokenUse::Ui).await?;
-    Ok((token, (expires_at - state.engine.now()).num_seconds()))
+    state.engine.customer(&link.customer).await?;
+    let expires = link.session_expires.unwrap_or(link.expires);
+    let token = auth::sign(
+        state,
+        &SessionClaims {
+            expires,
+            use_: TokenUse::Ui,
+            session_expires: None,
+            ..link
+        },
+    )?;
+    Ok((token, expires - state.engine.now().timestamp()))
 }
 
 /// The session cookie for a verified link, living as long as the token.

@@ -521,7 +521,7 @@ async fn sessions_answer_token_url_and_expiry_and_the_token_works() {
     assert!(url.starts_with(&app.base), "{url}");
     // The UI link carries a sign-in token of its own (not the API token).
     assert!(
-        url.contains("/app?session=tgs_") && !url.contains(token),
+        url.contains("/app?session=tgl_") && !url.contains(token),
         "{url}"
     );
     // The lifetime runs on the engine clock (default one hour).

@@ -108,6 +108,8 @@ async fn each_token_works_only_for_its_own_use() {
             .expect("page");
         assert_eq!(page.status(), StatusCode::UNAUTHORIZED, "{other}");
     }
+    // Each use has its own prefix, so a process that knows only API tokens refuses the others.
+    assert!(token.starts_with("tgs_") && link.starts_with("tgl_") && cookie.starts_with("tgu_"));
     // The link signs in only with a link token.
     for other in [&token, &cookie] {
         let entry = client
@@ -151,6 +153,25 @@ async fn a_bad_or_expired_link_and_a_missing_cookie_show_a_page_and_set_nothing(
         app.get("/v1/customers/acme", Some(&token)).await.status,
         StatusCode::OK
     );
+
+    // A link opened later gives a cookie that ends with the session, not an hour after.
+    let (url, _) = new_session(&app, "owner").await;
+    app.advance(300).await;
+    let entry = client.get(&url).send().await.expect("entry");
+    let raw = entry.headers()[SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(raw.contains("Max-Age=3300"), "{raw}");
+    // A customer deleted after its link was made cannot be signed in to.
+    let (url, _) = new_session(&app, "owner").await;
+    assert_eq!(
+        app.delete("/v1/customers/acme", app.server()).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let gone = client.get(&url).send().await.expect("gone");
+    assert!(gone.status().is_client_error(), "{}", gone.status());
+    assert!(cookie_value(&gone).is_none());
 
     let bare = client
         .get(format!("{}/app", app.base))
@@ -224,6 +245,7 @@ async fn the_demo_sign_in_refuses_another_sites_form() {
         StatusCode::NOT_FOUND,
         "nothing was created"
     );
+    // Behind a proxy the browser's Origin is the public URL (here: the base URL itself).
     let own = post(Some(&format!("http://{host}"))).await.expect("post");
     assert_eq!(own.status(), StatusCode::SEE_OTHER);
     assert!(cookie_value(&own).is_some());

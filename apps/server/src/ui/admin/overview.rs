@@ -284,12 +284,6 @@ pub(super) async fn page(req: HttpRequest, state: Data) -> HttpResponse {
     )
 }
 
-/// The smallest move of the form: one day. A clock that reads at least this much past the
-/// form's `from` has been moved since the page was shown (the demo clock otherwise only runs
-/// on with the wall clock, seconds or minutes while a page is open; the tests' manual clock
-/// not at all).
-const SMALLEST_MOVE: i64 = 86_400;
-
 /// The form's `from`: Unix seconds, or an RFC 3339 time.
 fn parse_from(raw: &str) -> Option<i64> {
     let raw = raw.trim();
@@ -300,16 +294,25 @@ fn parse_from(raw: &str) -> Option<i64> {
     })
 }
 
-/// Whether the clock moved since a page that read `from` was shown (or `from` lies ahead of
-/// the clock: not a time this server showed).
-fn moved_since(from: i64, now: i64) -> bool {
-    now < from || now - from >= SMALLEST_MOVE
+/// How far to move a clock that reads `now` so that it reaches the form's target, `days`
+/// after the time its page showed (`from`); nothing when it is there already (a second post
+/// of the same form) or the form names a time ahead of the clock.
+fn remaining(from: i64, days: i64, now: i64) -> i64 {
+    if from > now {
+        return 0;
+    }
+    (from + days * 86_400 - now).max(0)
 }
+
+/// One clock move at a time in this process: a retry waits for the first post's move and
+/// then finds nothing left to do.
+static CLOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// `POST /admin/clock` (demo mode): moves the engine clock by whole days, running the jobs
 /// that fall due, as `POST /v1/admin/clock/advance` does. The form carries the time its page
-/// showed (`from`): a second post of the same form (a double click, a retry) finds the clock
-/// already moved, moves nothing and answers as the first did.
+/// showed (`from`) and moves the clock to `from` + the days: a second post of the same form
+/// (a double click, a retry) finds the clock there already, moves nothing and answers as the
+/// first did.
 pub(super) async fn move_clock(
     req: HttpRequest,
     state: Data,
@@ -332,10 +335,12 @@ pub(super) async fn move_clock(
         let (h, t) = (ui.t("admin.clock.title"), ui.t("admin.clock.stale"));
         return crate::ui::message(StatusCode::BAD_REQUEST, ui, h, t, "clock-stale");
     };
-    if moved_since(from, state.engine.now().timestamp()) {
+    let _one_move = CLOCK.lock().await;
+    let by = remaining(from, days, state.engine.now().timestamp());
+    if by == 0 {
         return see_other("/admin?done=clock");
     }
-    match advance_clock_by(&state, days * 86_400, &caller(&req, &s)).await {
+    match advance_clock_by(&state, by, &caller(&req, &s)).await {
         Ok(_) => see_other("/admin?done=clock"),
         Err(e) => super::failure(&req, &state, &e),
     }
@@ -343,7 +348,7 @@ pub(super) async fn move_clock(
 
 #[cfg(test)]
 mod tests {
-    use super::{moved_since, parse_from};
+    use super::{parse_from, remaining};
 
     #[test]
     fn the_clock_form_knows_when_it_was_already_applied() {
@@ -353,13 +358,26 @@ mod tests {
         assert_eq!(parse_from(""), None);
         assert_eq!(parse_from("yesterday"), None);
         let from = 1_794_823_200;
-        assert!(!moved_since(from, from), "a manual clock that did not move");
-        assert!(
-            !moved_since(from, from + 90),
-            "a running clock, a page open 90 s"
+        assert_eq!(
+            remaining(from, 2, from),
+            2 * 86_400,
+            "a manual clock that did not move"
         );
-        assert!(moved_since(from, from + 86_400), "moved by a day");
-        assert!(moved_since(from, from + 3 * 86_400 + 5));
-        assert!(moved_since(from, from - 1), "a time ahead of the clock");
+        assert_eq!(
+            remaining(from, 2, from + 90),
+            2 * 86_400 - 90,
+            "a running demo clock"
+        );
+        assert_eq!(
+            remaining(from, 2, from + 2 * 86_400),
+            0,
+            "the same form again"
+        );
+        assert_eq!(
+            remaining(from, 2, from + 5 * 86_400),
+            0,
+            "moved further since"
+        );
+        assert_eq!(remaining(from, 2, from - 1), 0, "a time ahead of the clock");
     }
 }
