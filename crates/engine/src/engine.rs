@@ -76,6 +76,8 @@ pub struct Engine {
     /// Where reported overage is remembered; without it overage is not reported.
     pub(crate) meters: Option<Arc<dyn MeterReportLog>>,
     pub(crate) contexts: Arc<ContextCache>,
+    /// Finished days of usage charts (see `usage_history`).
+    pub(crate) history: Arc<crate::usage_history::HistoryCache>,
 }
 
 impl Engine {
@@ -91,6 +93,7 @@ impl Engine {
             decoder: None,
             meters: None,
             contexts,
+            history: Arc::default(),
         }
     }
 

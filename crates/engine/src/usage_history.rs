@@ -3,7 +3,9 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tollgate_kernel::{CustomerId, FeatureCode, FeatureKind, Timestamp, Window, WindowSpan};
 use tollgate_usage::daily_totals;
 
@@ -52,6 +54,40 @@ pub fn history_days(window: Window, span: &WindowSpan, now: Timestamp) -> (Naive
         (_, Some(start)) => start.date_naive().max(back(MAX_HISTORY_DAYS)),
     };
     (first.min(today), today)
+}
+
+/// The finished days of charts already read, per customer, feature, first day and day of
+/// reading, for [`HISTORY_TTL`]: a dashboard reloaded again and again reads the log for
+/// today's events only, and a usage event back-dated into a finished day (`occurred_at`)
+/// shows within that time. Bounded: when full it starts over.
+#[derive(Debug, Default)]
+pub(crate) struct HistoryCache {
+    days: Mutex<HashMap<HistoryKey, (Instant, Arc<Vec<(NaiveDate, i64)>>)>>,
+}
+
+type HistoryKey = (CustomerId, FeatureCode, Timestamp, NaiveDate);
+
+const HISTORY_ENTRIES: usize = 10_000;
+/// How long finished days are reused.
+pub const HISTORY_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl HistoryCache {
+    fn get(&self, key: &HistoryKey) -> Option<Arc<Vec<(NaiveDate, i64)>>> {
+        self.days
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < HISTORY_TTL)
+            .map(|(_, days)| days.clone())
+    }
+
+    fn put(&self, key: HistoryKey, days: Arc<Vec<(NaiveDate, i64)>>) {
+        let mut map = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= HISTORY_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, (Instant::now(), days));
+    }
 }
 
 fn midnight(day: NaiveDate) -> Timestamp {
@@ -123,7 +159,22 @@ impl Engine {
             _ => midnight(first),
         };
         let to = midnight(last + Duration::days(1));
-        let daily = self.daily_usage(customer, feature, from, to).await?;
+        // The days before today from the cache (read once a day), today from the log.
+        let today = midnight(last).max(from);
+        let mut daily = Vec::new();
+        if from < today {
+            let key = (customer.clone(), feature.clone(), from, last);
+            let past = match self.history.get(&key) {
+                Some(days) => days,
+                None => {
+                    let days = Arc::new(self.daily_usage(customer, feature, from, today).await?);
+                    self.history.put(key, days.clone());
+                    days
+                }
+            };
+            daily.extend(past.iter().copied());
+        }
+        daily.extend(self.daily_usage(customer, feature, today, to).await?);
         let days = if window == Window::Day {
             daily
                 .into_iter()

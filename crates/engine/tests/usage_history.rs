@@ -163,3 +163,43 @@ async fn history_runs_through_the_current_window_up_to_today() {
         Err(EngineError::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn a_reloaded_chart_shows_todays_new_usage_and_the_finished_days_unchanged() {
+    let h = with_usage().await;
+    let first = h
+        .engine
+        .usage_history(&cid("acme"), &fc("api_calls"))
+        .await
+        .unwrap();
+    let today = |hist: &tollgate_engine::UsageHistory| *hist.days.last().unwrap();
+    assert_eq!((today(&first).used, today(&first).total), (1, 18));
+    // More usage today shows at once; the finished days (read once) stay as they were.
+    h.engine
+        .record_usage(
+            at("acme", "api_calls", 5, "a5", "2026-11-10T11:30:00Z"),
+            &h.caller,
+        )
+        .await
+        .unwrap();
+    let again = h
+        .engine
+        .usage_history(&cid("acme"), &fc("api_calls"))
+        .await
+        .unwrap();
+    assert_eq!((today(&again).used, today(&again).total), (6, 23));
+    assert_eq!(
+        first.days[..first.days.len() - 1],
+        again.days[..again.days.len() - 1]
+    );
+    // The total is what the quota counts.
+    let ent = h
+        .engine
+        .entitlements(&cid("acme"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.feature == fc("api_calls"))
+        .unwrap();
+    assert_eq!(ent.used, 23);
+}
