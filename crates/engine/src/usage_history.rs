@@ -62,17 +62,18 @@ pub fn history_days(window: Window, span: &WindowSpan, now: Timestamp) -> (Naive
 /// shows within that time. Bounded: when full it starts over.
 #[derive(Debug, Default)]
 pub(crate) struct HistoryCache {
-    days: Mutex<HashMap<HistoryKey, (Instant, Arc<Vec<(NaiveDate, i64)>>)>>,
+    days: Mutex<HashMap<HistoryKey, (Instant, Days)>>,
 }
 
 type HistoryKey = (CustomerId, FeatureCode, Timestamp, NaiveDate);
+type Days = Arc<Vec<(NaiveDate, i64)>>;
 
 const HISTORY_ENTRIES: usize = 10_000;
 /// How long finished days are reused.
 pub const HISTORY_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl HistoryCache {
-    fn get(&self, key: &HistoryKey) -> Option<Arc<Vec<(NaiveDate, i64)>>> {
+    fn get(&self, key: &HistoryKey) -> Option<Days> {
         self.days
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -81,7 +82,7 @@ impl HistoryCache {
             .map(|(_, days)| days.clone())
     }
 
-    fn put(&self, key: HistoryKey, days: Arc<Vec<(NaiveDate, i64)>>) {
+    fn put(&self, key: HistoryKey, days: Days) {
         let mut map = self.days.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= HISTORY_ENTRIES {
             map.clear();
