@@ -139,9 +139,9 @@ pub struct EntitlementStatus {
 }
 
 /// Where a counted feature's usage goes at an instant.
-struct Meter {
+pub(crate) struct Meter {
     rule: QuotaRule,
-    key: CounterKey,
+    pub(crate) key: CounterKey,
     resets_at: Option<Timestamp>,
 }
 
@@ -173,7 +173,7 @@ pub(crate) fn counting_span(
     (window, window.span_at(at, cycle))
 }
 
-fn meter(ctx: &CustomerContext, e: &EffectiveEntitlement, at: Timestamp) -> Meter {
+pub(crate) fn meter(ctx: &CustomerContext, e: &EffectiveEntitlement, at: Timestamp) -> Meter {
     let (_, span) = counting_span(ctx, e, at);
     Meter {
         rule: rule_of(e),

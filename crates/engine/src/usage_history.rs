@@ -159,36 +159,47 @@ impl Engine {
             Some(start) if window != Window::Day => start.max(midnight(first)),
             _ => midnight(first),
         };
-        let to = midnight(last + Duration::days(1));
-        // The days before today from the cache (read once a day), today from the log.
+        // The finished days from the cache (read from the log at most once a minute); today
+        // from the counter the quota uses, so a reload reads no events and the last bar is
+        // exactly what is counted.
         let today = midnight(last).max(from);
-        let mut daily = Vec::new();
-        if from < today {
+        let past: Days = if from < today {
             let key = (customer.clone(), feature.clone(), from, last);
-            let past = match self.history.get(&key) {
+            match self.history.get(&key) {
                 Some(days) => days,
                 None => {
                     let days = Arc::new(self.daily_usage(customer, feature, from, today).await?);
                     self.history.put(key, days.clone());
                     days
                 }
-            };
-            daily.extend(past.iter().copied());
-        }
-        daily.extend(self.daily_usage(customer, feature, today, to).await?);
+            }
+        } else {
+            Arc::default()
+        };
+        let counter = crate::usage::meter(&ctx, ent, now).key;
+        let counted = self
+            .read_counters(&ctx, std::slice::from_ref(&counter))
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
         let days = if window == Window::Day {
-            daily
-                .into_iter()
-                .map(|(day, used)| DayUsage {
+            past.iter()
+                .map(|&(day, used)| DayUsage {
                     day,
                     used,
                     total: used,
                 })
+                .chain(std::iter::once(DayUsage {
+                    day: last,
+                    used: counted,
+                    total: counted,
+                }))
                 .collect()
         } else {
             // What the window counted before the first day shown (a lifetime counter, a
             // yearly cycle longer than the history), so each day's total is the window's.
-            let shown: i64 = daily.iter().map(|(_, n)| n).sum();
+            let shown: i64 = past.iter().map(|(_, n)| n).sum();
             let before = if span.start.is_some_and(|s| s >= from) {
                 0
             } else {
@@ -200,9 +211,9 @@ impl Engine {
                 (total - shown).max(0)
             };
             let mut running = before;
-            daily
-                .into_iter()
-                .map(|(day, used)| {
+            let mut days: Vec<DayUsage> = past
+                .iter()
+                .map(|&(day, used)| {
                     running = running.saturating_add(used);
                     DayUsage {
                         day,
@@ -210,7 +221,13 @@ impl Engine {
                         total: running,
                     }
                 })
-                .collect()
+                .collect();
+            days.push(DayUsage {
+                day: last,
+                used: (counted - running).max(0),
+                total: counted,
+            });
+            days
         };
         Ok(UsageHistory {
             feature: feature.clone(),
