@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web UI's pages under load, on a release server over a fresh SQLite file, with wrk
 # (Debian package `wrk`). Reports requests/s of each page as a ratio to GET /healthz of the
-# same server in the same run (the cost of HTTP itself), and the HTML size of each page.
+# same server in the same run (the cost of HTTP itself) and to GET /v1/plans (the catalog the
+# pricing page shows, as JSON: the database reads without the page), and the HTML size of each.
 # The usage dashboard is measured for a customer with USAGE_EVENTS events this month (its
 # charts read the usage log grouped per day).
 # Usage: bench/ui/run.sh     env: DURATION (10s), CONNECTIONS (32), THREADS (2), USAGE_EVENTS (20000)
@@ -44,10 +45,12 @@ cookie=$(curl -fsS -o /dev/null -D - "$link" | awk -F'[ ;]' 'tolower($1)=="set-c
 rps() { awk '/Requests\/sec/ {print $2}'; }
 size() { curl -fsS -H "Cookie: $cookie" "$base$1" | wc -c; }
 healthz=$(wrk -t"$threads" -c"$conns" -d"$duration" "$base/healthz" | rps)
-printf '%-34s %12s %8s %10s\n' "page ($conns conns)" "requests/s" "ratio" "HTML bytes"
-printf '%-34s %12s %8s %10s\n' "GET /healthz (baseline)" "$healthz" "1.00" "-"
+plans=$(wrk -t"$threads" -c"$conns" -d"$duration" "$base/v1/plans" | rps)
+printf '%-30s %12s %10s %10s %10s\n' "page ($conns conns)" "requests/s" "/healthz" "/v1/plans" "HTML bytes"
+printf '%-30s %12s %10s %10s %10s\n' "GET /healthz" "$healthz" "1.00" "-" "-"
+printf '%-30s %12s %10.3f %10s %10s\n' "GET /v1/plans (JSON)" "$plans" "$(echo "$plans / $healthz" | bc -l)" "1.00" "-"
 for page in /pricing /app/usage /app/billing; do
   r=$(wrk -t"$threads" -c"$conns" -d"$duration" -H "Cookie: $cookie" "$base$page" | rps)
-  printf '%-34s %12s %8.3f %10s\n' "GET $page" "$r" "$(echo "$r / $healthz" | bc -l)" "$(size "$page")"
+  printf '%-30s %12s %10.3f %10.2f %10s\n' "GET $page" "$r" "$(echo "$r / $healthz" | bc -l)" "$(echo "$r / $plans" | bc -l)" "$(size "$page")"
 done
 echo "usage events of the dashboard's customer this month: $events"
