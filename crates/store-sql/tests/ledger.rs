@@ -40,6 +40,50 @@ async fn usage_log_suite(db: &TestDb) {
 }
 on_both_backends!(usage_log_conforms, usage_log_suite);
 
+/// Days are UTC days whatever the PostgreSQL session's time zone: the conformance check of
+/// `daily_totals` on a connection set to UTC+14 (a date-of-the-session-zone query would put
+/// the evening events on the next day).
+#[tokio::test]
+async fn daily_totals_are_utc_days_in_any_session_time_zone() {
+    let url = tollgate_store_sql::testing::postgres_url();
+    let schema = format!("tg_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&url).await.expect("PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .unwrap();
+    // One connection, so the session setting holds for every query of the check.
+    let store = SqlStore::open(&tollgate_store_sql::SqlOptions {
+        url: url.clone(),
+        max_connections: Some(1),
+        schema: Some(schema.clone()),
+    })
+    .await
+    .unwrap();
+    store
+        .db()
+        .execute_unprepared("SET TIME ZONE 'Pacific/Kiritimati'")
+        .await
+        .unwrap();
+    let zone = store
+        .db()
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SHOW TIME ZONE",
+        ))
+        .await
+        .unwrap()
+        .and_then(|r| r.try_get_by_index::<String>(0).ok());
+    assert_eq!(zone.as_deref(), Some("Pacific/Kiritimati"));
+    let log: Arc<dyn UsageLog> = Arc::new(store.clone());
+    tollgate_usage::conformance::daily_totals(log, "tz").await;
+    store.db().clone().close().await.ok();
+    admin
+        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+}
+
 async fn wallet_suite(db: &TestDb) {
     let store: Arc<dyn WalletStore> = Arc::new(db.store.clone());
     tollgate_wallet::conformance::run_all(store.clone(), "run1").await;
