@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::session::{self, CustomerSession};
 use super::{Area, Chrome, NavItem};
+use crate::auth::Need;
 use crate::routes::Data;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -65,6 +66,32 @@ pub fn needs_session(req: &HttpRequest, state: &Data) -> HttpResponse {
     let ui = Chrome::new(req, state, Area::Public, "session.needed.title");
     let (h, t) = (ui.t("session.needed.title"), ui.t("session.needed.text"));
     super::message(StatusCode::UNAUTHORIZED, ui, h, t, "session-needed")
+}
+
+/// The signed-in owner behind a customer action: the 401 page without a session, a 403 page
+/// for a form token (`csrf`, when the action is a form) that is not this session's, or for
+/// another role (`owner_only` says why, in the page's language).
+pub fn owner(
+    req: &HttpRequest,
+    state: &Data,
+    csrf: Option<&str>,
+    owner_only: &'static str,
+) -> Result<CustomerSession, Box<HttpResponse>> {
+    let Some(s) = session::customer(req, state) else {
+        return Err(Box::new(needs_session(req, state)));
+    };
+    let refused = |key: &'static str, testid: &'static str| {
+        let ui = chrome(req, state, &s, "error.forbidden.title", "");
+        let (h, t) = (ui.t("error.forbidden.title"), ui.t(key));
+        Box::new(super::message(StatusCode::FORBIDDEN, ui, h, t, testid))
+    };
+    if csrf.is_some_and(|given| !session::csrf_ok(&s.csrf(state), given)) {
+        return Err(refused("error.csrf", "csrf-refused"));
+    }
+    if s.principal().customer(&s.customer, Need::Owner).is_err() {
+        return Err(refused(owner_only, "owner-only"));
+    }
+    Ok(s)
 }
 
 /// `GET /app?session=tgs_…` (the session link): verifies the token, keeps it in an HttpOnly

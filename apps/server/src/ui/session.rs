@@ -44,8 +44,6 @@ pub struct CustomerSession {
     pub customer: CustomerId,
     pub user_id: String,
     pub role: Role,
-    /// Expiry, Unix seconds on the engine clock.
-    pub expires: i64,
     /// The cookie's value (the session token): what its CSRF token derives from.
     token: String,
 }
@@ -72,17 +70,11 @@ impl CustomerSession {
         csrf_token(state, &self.token)
     }
 
-    /// Seconds until the token expires (engine clock).
-    pub fn expires_in(&self, state: &AppState) -> i64 {
-        self.expires - state.engine.now().timestamp()
-    }
-
     fn from_claims(c: SessionClaims, token: String) -> Self {
         Self {
             customer: c.customer,
             user_id: c.user_id,
             role: c.role,
-            expires: c.expires,
             token,
         }
     }

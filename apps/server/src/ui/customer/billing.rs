@@ -171,33 +171,6 @@ pub struct ActionForm {
     from: Option<String>,
 }
 
-/// The owner behind a form post, or the page to answer instead (no session, a bad token, not
-/// an owner).
-fn owner_of_form(
-    req: &HttpRequest,
-    state: &Data,
-    form: &ActionForm,
-) -> Result<CustomerSession, Box<HttpResponse>> {
-    let Some(s) = session::customer(req, state) else {
-        return Err(Box::new(super::needs_session(req, state)));
-    };
-    if !session::csrf_ok(&s.csrf(state), &form.csrf) {
-        let ui = super::chrome(req, state, &s, "error.forbidden.title", "");
-        let (h, t) = (ui.t("error.forbidden.title"), ui.t("error.csrf"));
-        return Err(Box::new(message(
-            StatusCode::FORBIDDEN,
-            ui,
-            h,
-            t,
-            "csrf-refused",
-        )));
-    }
-    if let Err(e) = s.principal().customer(&s.customer, Need::Owner) {
-        return Err(Box::new(crate::ui::failure(req, state, &e)));
-    }
-    Ok(s)
-}
-
 fn back(form: &ActionForm, done: &str) -> HttpResponse {
     let page = match form.from.as_deref() {
         Some("usage") => "/app/usage",
@@ -209,7 +182,7 @@ fn back(form: &ActionForm, done: &str) -> HttpResponse {
 /// `POST /app/billing/portal`: opens the provider's portal (payment method, invoices) and
 /// sends the browser there; it returns to the billing page.
 pub async fn portal(req: HttpRequest, state: Data, form: web::Form<ActionForm>) -> HttpResponse {
-    let s = match owner_of_form(&req, &state, &form) {
+    let s = match super::owner(&req, &state, Some(&form.csrf), "billing.owner_only") {
         Ok(s) => s,
         Err(page) => return *page,
     };
@@ -228,7 +201,7 @@ pub async fn cancel(
     rid: RequestId,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
-    let s = match owner_of_form(&req, &state, &form) {
+    let s = match super::owner(&req, &state, Some(&form.csrf), "billing.owner_only") {
         Ok(s) => s,
         Err(page) => return *page,
     };
@@ -251,7 +224,7 @@ pub async fn reactivate(
     rid: RequestId,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
-    let s = match owner_of_form(&req, &state, &form) {
+    let s = match super::owner(&req, &state, Some(&form.csrf), "billing.owner_only") {
         Ok(s) => s,
         Err(page) => return *page,
     };

@@ -21,12 +21,11 @@ use tollgate_kernel::{Interval, PlanCode};
 
 use super::account::Account;
 use super::lang_suffix;
-use crate::auth::Need;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::routes::Data;
 use crate::state::AppState;
-use crate::ui::session::{self, CustomerSession};
+use crate::ui::session::CustomerSession;
 use crate::ui::{Area, Chrome, customer, format, message, render, see_other};
 
 /// The fields of the pricing forms. Every field defaults, so a missing one is answered by
@@ -77,37 +76,6 @@ pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
     InternalError::from_response(err, answer).into()
 }
 
-/// The signed-in owner of a form post, after its CSRF token: the answer page otherwise
-/// (401 without a session, 403 for a wrong token or another role).
-fn owner(
-    req: &HttpRequest,
-    state: &Data,
-    csrf: Option<&str>,
-) -> Result<CustomerSession, Box<HttpResponse>> {
-    let Some(s) = session::customer(req, state) else {
-        return Err(Box::new(customer::needs_session(req, state)));
-    };
-    if let Some(given) = csrf
-        && !session::csrf_ok(&s.csrf(state), given)
-    {
-        return Err(Box::new(page_error(
-            req,
-            state,
-            StatusCode::FORBIDDEN,
-            "error.csrf",
-        )));
-    }
-    if s.principal().customer(&s.customer, Need::Owner).is_err() {
-        return Err(Box::new(page_error(
-            req,
-            state,
-            StatusCode::FORBIDDEN,
-            "pricing.note.owner_only",
-        )));
-    }
-    Ok(s)
-}
-
 fn parse_plan(raw: &str) -> Option<PlanCode> {
     PlanCode::parse(raw.trim()).ok()
 }
@@ -153,7 +121,7 @@ pub async fn checkout(
     rid: RequestId,
     form: web::Form<PlanForm>,
 ) -> HttpResponse {
-    let s = match owner(&req, &state, Some(&form.csrf)) {
+    let s = match customer::owner(&req, &state, Some(&form.csrf), "pricing.note.owner_only") {
         Ok(s) => s,
         Err(answer) => return *answer,
     };
@@ -229,7 +197,7 @@ fn per_key(i: Interval) -> &'static str {
 
 /// `GET /pricing/change`: what the change would do, with Confirm and Back.
 pub async fn confirm(req: HttpRequest, state: Data, q: web::Query<ChangeQuery>) -> HttpResponse {
-    let s = match owner(&req, &state, None) {
+    let s = match customer::owner(&req, &state, None, "pricing.note.owner_only") {
         Ok(s) => s,
         Err(answer) => return *answer,
     };
@@ -332,7 +300,7 @@ pub async fn apply(
     rid: RequestId,
     form: web::Form<PlanForm>,
 ) -> HttpResponse {
-    let s = match owner(&req, &state, Some(&form.csrf)) {
+    let s = match customer::owner(&req, &state, Some(&form.csrf), "pricing.note.owner_only") {
         Ok(s) => s,
         Err(answer) => return *answer,
     };
