@@ -348,14 +348,8 @@ impl Engine {
                     }
                 };
                 if starts_plan {
-                    self.grant_plan_credits(
-                        customer,
-                        &plan,
-                        GrantTrigger::Start,
-                        &period.start.timestamp().to_string(),
-                        caller,
-                    )
-                    .await?;
+                    self.grant_start_credits(customer, &plan, period, caller)
+                        .await?;
                 }
                 Ok(Effect::Applied)
             }
@@ -382,14 +376,8 @@ impl Engine {
                         .is_some_and(|s| s.provider_subscription_id == *provider_subscription_id)
                 {
                     let plan = self.plan(plan).await?;
-                    self.grant_plan_credits(
-                        customer,
-                        &plan,
-                        GrantTrigger::Start,
-                        &period.start.timestamp().to_string(),
-                        caller,
-                    )
-                    .await?;
+                    self.grant_start_credits(customer, &plan, period, caller)
+                        .await?;
                 }
                 Ok(effect)
             }
@@ -587,6 +575,21 @@ impl Engine {
             }
         }
         Ok(Effect::Applied)
+    }
+
+    /// The plan's start grant for a provider subscription, keyed by its first period's start:
+    /// a subscription's creation event and the snapshot that started it credit once between
+    /// them, whichever comes first.
+    async fn grant_start_credits(
+        &self,
+        customer: &CustomerId,
+        plan: &tollgate_plans::Plan,
+        period: &Period,
+        caller: &Caller,
+    ) -> Result<(), EngineError> {
+        let occasion = period.start.timestamp().to_string();
+        self.grant_plan_credits(customer, plan, GrantTrigger::Start, &occasion, caller)
+            .await
     }
 
     /// A paid invoice of a period after the subscription's first credits the plan's renewal

@@ -76,6 +76,14 @@ pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
     InternalError::from_response(err, answer).into()
 }
 
+impl PlanForm {
+    /// The plan and interval a well-formed form names (its nonce one of ours).
+    fn choice(&self) -> Option<(PlanCode, Interval)> {
+        valid_nonce(&self.nonce).then_some(())?;
+        Some((parse_plan(&self.plan)?, parse_interval(&self.interval)?))
+    }
+}
+
 fn parse_plan(raw: &str) -> Option<PlanCode> {
     PlanCode::parse(raw.trim()).ok()
 }
@@ -125,11 +133,7 @@ pub async fn checkout(
         Ok(s) => s,
         Err(answer) => return *answer,
     };
-    let (Some(plan), Some(interval), true) = (
-        parse_plan(&form.plan),
-        parse_interval(&form.interval),
-        valid_nonce(&form.nonce),
-    ) else {
+    let Some((plan, interval)) = form.choice() else {
         return bad_request(&req, &state);
     };
     let base = state.base_url.trim_end_matches('/');
@@ -304,11 +308,7 @@ pub async fn apply(
         Ok(s) => s,
         Err(answer) => return *answer,
     };
-    let (Some(plan), Some(interval), true) = (
-        parse_plan(&form.plan),
-        parse_interval(&form.interval),
-        valid_nonce(&form.nonce),
-    ) else {
+    let Some((plan, interval)) = form.choice() else {
         return bad_request(&req, &state);
     };
     let done = format!(
